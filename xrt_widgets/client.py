@@ -1,0 +1,281 @@
+"""The transport: one ``requests.Session``, one ``_post()`` choke point, timeouts.
+
+Every call to the UKSSDC service goes through :meth:`Transport.post`, which
+adds the API name and version to the body, POSTs it as JSON with explicit
+connect/read timeouts, retries transient failures with urllib3's ``Retry``
+and validates the reply (``OK``, ``APIVersion`` and the keys the endpoint
+must return). Anything that goes wrong comes out as an
+:class:`~xrt_widgets.errors.XRTError` carrying the URL, the HTTP status and
+the cause. This module imports no widget code.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Union
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from ._version import __version__
+from .errors import HTTPStatusError, InsecureURLError, ReplyError, ServiceError, XRTError
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ENV_BASE_URL",
+    "API_NAME",
+    "API_VERSION",
+    "DEFAULT_TIMEOUT",
+    "ENDPOINTS",
+    "Reply",
+    "Transport",
+    "resolve_base_url",
+]
+
+DEFAULT_BASE_URL = "https://www.swift.ac.uk/user_objects"
+ENV_BASE_URL = "XRT_WIDGETS_BASE_URL"
+API_NAME = "xrt_prods"
+API_VERSION = "1.12"
+#: (connect, read) seconds.
+DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
+#: A reply larger than this is refused rather than parsed.
+MAX_REPLY_BYTES = 8 * 1024 * 1024
+USER_AGENT = f"xrt_widgets/{__version__} (+https://github.com/xrt-widgets) python-requests/{requests.__version__}"
+
+#: endpoint -> (path below the base URL, keys an OK reply must carry)
+ENDPOINTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "submit": ("run_userobject.php", ("JobID", "URL", "jobPars")),
+    "status": ("checkProductStatus.php", ("JobID",)),
+    "cancel": ("canceljob.php", ("JobID", "status", "statusCodes")),
+    "list": ("listOldJobs.php", ("jobs",)),
+    "count": ("getNumJobs.php", ("numJobs",)),
+}
+
+Timeout = Union[float, tuple[float, float]]
+
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(base_url: Optional[str] = None) -> str:
+    """The base URL to use: ``base_url``, else ``$XRT_WIDGETS_BASE_URL``, else the real service.
+
+    Raises
+    ------
+    InsecureURLError
+        For a plain ``http://`` URL whose host is not loopback, or a scheme
+        other than http/https. The user's ID travels in every request body,
+        so it is only ever sent in clear text to this machine.
+    """
+    url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InsecureURLError(f"The base URL {url!r} is not an http(s) URL with a host.")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise InsecureURLError(
+            f"Refusing the plain-http base URL {url!r}: your user ID would travel unencrypted. "
+            "Use https://, or http:// only to a loopback address such as 127.0.0.1."
+        )
+    return url
+
+
+class _Retry(Retry):
+    """urllib3's Retry, except that a read *timeout* is never retried.
+
+    A timed-out request may still be running on the server; waiting for the
+    whole timeout again and again would leave the user staring at a busy
+    panel. Connection errors, a connection dropped before the reply and
+    502/503/504 are retried with backoff.
+    """
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if isinstance(error, ReadTimeoutError):
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+@dataclass
+class Reply:
+    """A validated reply: the decoded JSON object and how it was obtained."""
+
+    data: dict
+    url: str
+    status: int = 200
+    #: How many times urllib3 retried before this reply (0: first attempt answered).
+    retried: int = 0
+    warnings: list = field(default_factory=list)
+
+
+def _html_to_text(text: str, limit: int = 200) -> str:
+    text = re.sub(r"(?is)<(script|style).*?</\1>", " ", text)
+    text = re.sub(r"<[^>]*>", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
+class Transport:
+    """Talks JSON over HTTPS to the UKSSDC service (or to an emulator on loopback).
+
+    Parameters
+    ----------
+    base_url : str, optional
+        Defaults to ``$XRT_WIDGETS_BASE_URL``, else the real service.
+    timeout : float or (float, float), optional
+        Connect and read timeouts in seconds.
+    session : requests.Session, optional
+        A session to use (and share); one is made otherwise. TLS
+        verification must stay on.
+    retries : int, optional
+        How many times to retry a transient failure (connection errors,
+        a dropped connection, HTTP 502/503/504).
+    backoff : float, optional
+        urllib3's backoff factor between retries, in seconds.
+    """
+
+    def __init__(self, base_url: Optional[str] = None, *, timeout: Timeout = DEFAULT_TIMEOUT,
+                 session: Optional[requests.Session] = None, retries: int = 2, backoff: float = 0.1) -> None:
+        self.base_url = resolve_base_url(base_url)
+        if isinstance(timeout, (int, float)):
+            timeout = (float(timeout), float(timeout))
+        self.timeout: tuple[float, float] = (float(timeout[0]), float(timeout[1]))
+        self._own_session = session is None
+        if session is None:
+            session = requests.Session()
+            retry = _Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
+                           backoff_factor=backoff, backoff_max=2.0, status_forcelist=(502, 503, 504),
+                           allowed_methods=frozenset({"POST"}), raise_on_status=False,
+                           respect_retry_after_header=False)
+            adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=8)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+        if session.verify is False:
+            raise ValueError("TLS verification must stay on: the session passed has verify=False.")
+        session.headers["User-Agent"] = USER_AGENT
+        self.session = session
+
+    def url_for(self, endpoint: str) -> str:
+        """The full URL of ``endpoint`` (a key of :data:`ENDPOINTS`)."""
+        return f"{self.base_url}/{ENDPOINTS[endpoint][0]}"
+
+    def post(self, endpoint: str, body: Mapping[str, Any]) -> Reply:
+        """POST ``body`` to ``endpoint`` and return the validated reply.
+
+        Raises
+        ------
+        TransportError
+            Not sent, refused, timed out, or cut off.
+        HTTPStatusError
+            Any HTTP status but 200.
+        ReplyError
+            Not JSON, not an object, or missing ``OK``, ``APIVersion`` or the
+            endpoint's keys.
+        ServiceError
+            The service answered ``OK: 0``.
+        """
+        url = self.url_for(endpoint)
+        payload = dict(body)
+        payload["api_name"] = API_NAME
+        payload["api_version"] = API_VERSION
+        try:
+            response = self.session.post(url, json=payload, timeout=self.timeout)
+            content = response.content
+        except Exception as exc:  # normalised in one place
+            raise XRTError.from_exception(exc, url) from exc
+        retried = _count_retries(response)
+        if response.status_code != 200:
+            snippet = _html_to_text(response.text)
+            raise HTTPStatusError(
+                f"{url} answered HTTP {response.status_code} {response.reason or ''}".rstrip()
+                + (f": {snippet}" if snippet else ""),
+                url=url, status=response.status_code,
+            )
+        return self._validate(endpoint, url, content, retried)
+
+    def _validate(self, endpoint: str, url: str, content: bytes, retried: int) -> Reply:
+        if len(content) > MAX_REPLY_BYTES:
+            raise ReplyError(f"The reply from {url} is {len(content)} bytes, larger than any valid reply.",
+                             url=url, status=200)
+        try:
+            data = json.loads(content.decode("utf-8"))
+        except Exception as exc:
+            first = _html_to_text(content[:400].decode("utf-8", "replace"), 80)
+            raise ReplyError(f"The reply from {url} is not JSON" + (f" (it begins: {first!r})" if first else "")
+                             + ".", url=url, status=200, cause=exc) from exc
+        if not isinstance(data, dict):
+            raise ReplyError(f"The reply from {url} is JSON but not an object ({type(data).__name__}).",
+                             url=url, status=200)
+        missing = [k for k in ("OK", "APIVersion") if k not in data]
+        if missing:
+            raise ReplyError(f"The reply from {url} lacks {', '.join(missing)}: it is not a UKSSDC reply.",
+                             url=url, status=200)
+        ok = data["OK"]
+        if isinstance(ok, bool) or not isinstance(ok, int) or ok not in (0, 1, 2):
+            raise ReplyError(f"The reply from {url} has OK={_short(ok)}, which is not 0, 1 or 2.",
+                             url=url, status=200)
+        warnings = []
+        dep = data.get("deprecationWarning")
+        if isinstance(dep, dict) and isinstance(dep.get("message"), str):
+            warnings.append(dep["message"])
+        if ok == 0:
+            message = data.get("ERROR")
+            if not isinstance(message, str) or not message.strip():
+                message = "The server refused the request without saying why."
+            list_errors = _list_errors(data.get("listErr"))
+            raise ServiceError(message, list_errors=list_errors, url=url, status=200)
+        required = ENDPOINTS[endpoint][1]
+        missing = [k for k in required if k not in data]
+        if missing:
+            raise ReplyError(f"The reply from {url} lacks {', '.join(missing)}; it may come from a newer "
+                             "version of the service than this package knows.", url=url, status=200)
+        return Reply(data=data, url=url, status=200, retried=retried, warnings=warnings)
+
+    def close(self) -> None:
+        """Close the session if this transport made it."""
+        if self._own_session:
+            self.session.close()
+
+    def __repr__(self) -> str:
+        return f"Transport({self.base_url!r}, timeout={self.timeout})"
+
+
+def _count_retries(response: requests.Response) -> int:
+    retries = getattr(getattr(response, "raw", None), "retries", None)
+    history = getattr(retries, "history", None) or ()
+    return len(history)
+
+
+def _list_errors(raw) -> list:
+    """Keep only the well-formed ``listErr`` entries, as ``{"label": str, "list": [str]}``."""
+    out = []
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, dict):
+                label = item.get("label")
+                msgs = item.get("list")
+                out.append({
+                    "label": label if isinstance(label, str) else str(label),
+                    "list": [m if isinstance(m, str) else str(m) for m in msgs] if isinstance(msgs, list) else [],
+                })
+    return out
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,169 @@
+"""The emulator's HTTP side: a threading HTTP/1.1 server that speaks the UKSSDC protocol.
+
+Requests are ``POST /user_objects/<endpoint>.php`` with a JSON body; each
+reply is written in one piece with Nagle's algorithm off (otherwise a
+keep-alive client stalls ~40 ms per request on loopback). Before and after
+the store computes a reply, the fault queue may change what goes back.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+
+from .faults import FaultQueue
+
+__all__ = ["EmulatorServer", "Handler"]
+
+PREFIX = "/user_objects/"
+MAX_BODY = 1024 * 1024
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """The server; holds the store, the fault queue and the request counts."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address, store, faults: FaultQueue) -> None:
+        self.store = store
+        self.faults = faults
+        self.reply_delay = 0.0
+        self.counts: Counter = Counter()
+        self.log: list[dict] = []
+        self.count_lock = threading.Lock()
+        self.routes: dict[str, Callable[[dict], dict]] = {
+            "run_userobject.php": store.submit,
+            "checkProductStatus.php": store.check_status,
+            "canceljob.php": store.cancel,
+            "listOldJobs.php": store.list_jobs,
+            "getNumJobs.php": store.num_jobs,
+        }
+        super().__init__(address, Handler)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server_version = "UKSSDC-emulator/1.0"
+    server: EmulatorServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
+        pass
+
+    # -- writing ------------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        reason = self.responses.get(status, ("",))[0]
+        head = (f"HTTP/1.1 {status} {reason}\r\nServer: {self.server_version}\r\n"
+                f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+                f"Connection: {'close' if self.close_connection else 'keep-alive'}\r\n\r\n")
+        self.wfile.write(head.encode("latin-1") + body)
+
+    def _send_json(self, value: Any, status: int = 200) -> None:
+        self._send(status, json.dumps(value).encode("utf-8"))
+
+    def _html(self, status: int, text: str) -> None:
+        body = f"<html><head><title>{status}</title></head><body><h1>{status}</h1><p>{text}</p></body></html>"
+        self._send(status, body.encode("utf-8"), "text/html; charset=UTF-8")
+
+    def _drop(self, reset: bool = False) -> None:
+        self.close_connection = True
+        if reset:  # SO_LINGER 0: close with a RST rather than a FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR) if not reset else None
+        except OSError:
+            pass
+
+    # -- reading ------------------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802
+        self._html(405, "The UKSSDC API takes POST requests with a JSON body.")
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(min(length, MAX_BODY)) if length else b""
+        path = self.path.split("?", 1)[0]
+        endpoint = path[len(PREFIX):] if path.startswith(PREFIX) else None
+        server = self.server
+        route = server.routes.get(endpoint or "")
+        try:
+            body = json.loads(raw.decode("utf-8")) if raw else {}
+        except ValueError:
+            body = None
+        with server.count_lock:
+            server.counts[endpoint or path] += 1
+            server.log.append({"endpoint": endpoint or path, "body": body if body is not None else raw,
+                               "user_agent": self.headers.get("User-Agent", ""), "time": time.time()})
+        if route is None:
+            self._html(404, f"No such page: {path}")
+            return
+        fault = server.faults.take(endpoint)  # type: ignore[arg-type]
+        if server.reply_delay:
+            time.sleep(server.reply_delay)
+        kind = fault.kind if fault else None
+        params = fault.params if fault else {}
+        if kind == "delay":
+            time.sleep(float(params.get("seconds", 1.0)))
+        elif kind == "status":
+            status = int(params.get("status", 500))
+            self._html(status, params.get("body", "The server encountered an internal error."))
+            return
+        elif kind == "not_json":
+            self._send(200, params.get("body", "<html><body>Warning: mysqli_connect(): "
+                                                "Too many connections</body></html>").encode("utf-8"),
+                       "text/html")
+            return
+        elif kind == "drop":
+            self._drop()
+            return
+        elif kind == "refuse":
+            self._send_json({"OK": 0, "APIVersion": "1.12", "ERROR": params.get("error", "Refused by the emulator")})
+            return
+        elif kind == "json":
+            self._send_json(params.get("value"))
+            return
+        elif kind == "raw":
+            body_bytes = params.get("body", b"")
+            if isinstance(body_bytes, str):
+                body_bytes = body_bytes.encode("utf-8")
+            self._send(200, body_bytes, params.get("content_type", "application/octet-stream"))
+            return
+
+        if not isinstance(body, dict):
+            self._send_json({"OK": 0, "APIVersion": "1.12", "ERROR": "The request body is not a JSON object."})
+            return
+        if endpoint == "canceljob.php" and kind == "code":
+            code = int(params.get("code", 3))
+            targets = params.get("products") or server.store._what(body)
+            from ..products import resolve
+
+            reply = server.store.cancel(body, forced_codes={resolve(t).short: code for t in targets})
+        else:
+            reply = route(body)
+
+        if kind == "drop_after":
+            self._drop()
+            return
+        if kind == "missing_keys":
+            keys = params.get("keys")
+            if keys is None:
+                keys = [k for k in reply if k not in ("OK", "APIVersion")]
+            reply = {k: v for k, v in reply.items() if k not in keys}
+        elif kind == "mutate":
+            reply = params["func"](reply)
+        if kind == "reset":
+            data = json.dumps(reply).encode("utf-8")
+            head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(data)}\r\n\r\n").encode("latin-1")
+            self.wfile.write(head + data[: max(1, len(data) // 2)])
+            self.wfile.flush()
+            self._drop(reset=True)
+            return
+        self._send_json(reply)

@@ -1,0 +1,622 @@
+"""``XRTProductRequest``: the swifttools-shaped facade users call.
+
+It keeps swifttools' vocabulary where it offers the same method
+(``addLightCurve``, ``submit``, ``cancelProducts``, ``checkProductStatus``,
+``JobID``), so users' code carries over, and does better where swifttools
+falls short: ``cancelProducts`` returns the documented -1/0/1/2 instead of
+always 1, never raises on a network or reply fault, and sends exactly one
+request however many products it cancels. All network traffic goes through
+:class:`~xrt_widgets.client.Transport`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional, Sequence, Union
+
+from . import codes
+from .client import DEFAULT_TIMEOUT, Timeout, Transport
+from .errors import ServiceError, XRTError
+from .products import LONG_NAMES, PRODUCTS, Product, in_order, resolve
+
+__all__ = ["XRTProductRequest", "listOldJobs", "countActiveJobs", "build_progress_text"]
+
+#: swifttools' Python names of global parameters that have other names on the wire.
+GLOBAL_WIRE_NAMES = {
+    "centroid": "cent",
+    "T0": "Tstart",
+    "posErr": "poserr",
+    "wtPupRate": "wtpuprate",
+    "pcPupRate": "pcpuprate",
+}
+
+#: swifttools' request-level status codes.
+STATUS_TEXTS = (
+    "Preparing the request",
+    "Request submitted",
+    "Job finished, all products complete or failed",
+    "Error, something has gone wrong",
+)
+
+What = Union[str, Sequence[str]]
+
+
+def _wire_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return 1 if value else 0
+    return value
+
+
+def build_progress_text(progress: Any) -> str:
+    """A readable, indented text of a product's progress (``PreProgress``, nested steps, time running).
+
+    Active steps are marked ``**…**`` and finished ones ``- DONE``, as
+    swifttools does. Anything of the wrong shape is skipped, never raised.
+    """
+    if not isinstance(progress, dict) or progress.get("GotProgress") != 1:
+        return "No progress information available"
+    lines: list[str] = []
+    pre = progress.get("PreProgress")
+    if isinstance(pre, str) and pre:
+        lines.append(pre)
+
+    def walk(steps: Any, depth: int) -> None:
+        if not isinstance(steps, list) or depth > 50:
+            return
+        for step in steps:
+            if not isinstance(step, dict):
+                continue
+            label = str(step.get("StepLabel", ""))
+            state = step.get("StepStatus")
+            indent = "  " * (depth + 1)
+            if state == 1:
+                extra = step.get("StepExtra")
+                extra = f" -- {extra}" if isinstance(extra, (str, int, float)) and extra != "" else ""
+                lines.append(f"{indent}** {label} - ACTIVE{extra}**")
+            elif state == 2:
+                lines.append(f"{indent}{label} - DONE")
+            else:
+                lines.append(f"{indent}{label}")
+            walk(step.get("SubStep"), depth + 1)
+
+    walk(progress.get("ProgressSteps"), 0)
+    running = progress.get("TimeRunning")
+    if isinstance(running, str) and running:
+        lines.append(f"The job has been running for {running}")
+    return "\n".join(lines) if lines else "No progress information available"
+
+
+class XRTProductRequest:
+    """A request for XRT products, shaped like swifttools' class of the same name.
+
+    Parameters
+    ----------
+    user : str
+        The email address registered with the UKSSDC.
+    base_url : str, optional
+        The service's base URL; defaults to ``$XRT_WIDGETS_BASE_URL``, else
+        https://www.swift.ac.uk/user_objects.
+    timeout : float or (float, float), optional
+        Connect and read timeouts, in seconds.
+    session : requests.Session, optional
+        A session to share between requests.
+    retries : int, optional
+        Retries of transient failures (see :class:`~xrt_widgets.client.Transport`).
+
+    Examples
+    --------
+    >>> req = XRTProductRequest("me@example.org", base_url=emu.base_url)  # doctest: +SKIP
+    >>> req.setGlobalPars(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21)  # doctest: +SKIP
+    >>> req.addLightCurve(); req.addSpectrum()  # doctest: +SKIP
+    >>> req.submit()  # doctest: +SKIP
+    True
+    >>> req.cancelProducts(["LightCurve"])  # doctest: +SKIP
+    (1, {'LightCurve': {'code': 0, 'text': 'Job cancelled OK'}})
+    """
+
+    def __init__(self, user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
+                 session=None, retries: int = 2) -> None:
+        if not isinstance(user, str) or not user.strip():
+            raise ValueError("user must be the email address registered with the UKSSDC")
+        self._user = user
+        self._transport = Transport(base_url, timeout=timeout, session=session, retries=retries)
+        self._globals: dict[str, Any] = {}
+        self._products: dict[str, dict[str, Any]] = {}  # long name -> parameters
+        self._status = 0
+        self._submitted = False
+        self._job_id: Optional[int] = None
+        self._url: Optional[str] = None
+        self._job_pars: dict = {}
+        self._submit_error: Optional[str] = None
+        self._complete = False
+        self._finished: set[str] = set()
+        self.last_warnings: list[str] = []
+
+    # -- construction from an earlier job ------------------------------------------------------
+    @classmethod
+    def from_job(cls, user: str, job_id: int, products: Iterable[str], *, base_url: Optional[str] = None,
+                 timeout: Timeout = DEFAULT_TIMEOUT, session=None, retries: int = 2) -> "XRTProductRequest":
+        """A request bound to a job submitted earlier, ready to query and cancel.
+
+        Parameters
+        ----------
+        user : str
+            The user who owns the job.
+        job_id : int
+            The JobID the service gave when the job was submitted.
+        products : iterable of str
+            The products of that job, in long or short names.
+        """
+        if isinstance(job_id, bool) or not isinstance(job_id, int):
+            try:
+                job_id = int(job_id)
+            except (TypeError, ValueError):
+                raise ValueError(f"job_id must be an integer JobID, not {job_id!r}") from None
+        if isinstance(products, str):
+            products = [products]
+        req = cls(user, base_url=base_url, timeout=timeout, session=session, retries=retries)
+        for product in in_order(resolve(p) for p in products):
+            req._products[product.long] = {}
+        if not req._products:
+            raise ValueError("from_job needs at least one product of the job")
+        req._job_id = job_id
+        req._submitted = True
+        req._status = 1
+        return req
+
+    # -- swifttools' read-only properties ------------------------------------------------------
+    @property
+    def UserID(self) -> str:
+        """The registered ID (email address) of the user."""
+        return self._user
+
+    @property
+    def submitted(self) -> bool:
+        """Whether the request has been successfully submitted."""
+        return self._submitted
+
+    @property
+    def JobID(self) -> int:
+        """The JobID assigned on submission."""
+        if not self._submitted:
+            raise RuntimeError("JobID is not set until the request is successfully submitted")
+        return self._job_id  # type: ignore[return-value]
+
+    @property
+    def URL(self) -> Optional[str]:
+        """The web page where the products will appear (None for a job bound with ``from_job``)."""
+        if not self._submitted:
+            raise RuntimeError("URL is not set until the request is successfully submitted")
+        return self._url
+
+    @property
+    def jobPars(self) -> dict:
+        """All parameters of the job, as the server filled them in."""
+        if not self._submitted:
+            raise RuntimeError("jobPars is not set until the request is submitted")
+        return self._job_pars
+
+    @property
+    def submitError(self) -> str:
+        """Why the submission failed (with the server's ``listErr`` details)."""
+        if self._status != 3:
+            raise RuntimeError("There is no submitError unless request submission failed, which it didn't")
+        return self._submit_error or ""
+
+    @property
+    def statusCode(self) -> int:
+        """0 preparing, 1 submitted, 2 all products finished, 3 submission failed."""
+        return self._status
+
+    @property
+    def statusText(self) -> str:
+        """The words for :attr:`statusCode`."""
+        return STATUS_TEXTS[self._status]
+
+    @property
+    def status(self) -> tuple[int, str]:
+        """``(statusCode, statusText)``."""
+        return (self._status, self.statusText)
+
+    @property
+    def productList(self) -> list[str]:
+        """The requested products in short (wire) names, as swifttools gives them."""
+        return [resolve(p).short for p in self._products]
+
+    @property
+    def products(self) -> list[str]:
+        """The requested products in long names, in the fixed product order."""
+        return [p.long for p in in_order(resolve(n) for n in self._products)]
+
+    @property
+    def globalPars(self) -> dict:
+        """The global parameters set so far."""
+        return dict(self._globals)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every product has finished (complete, failed or cancelled).
+
+        As in swifttools, reading this asks the server (one status request)
+        until the job is known to be complete; after that it answers from
+        memory. The panel never reads it: it calls ``checkProductStatus``.
+        """
+        if not self._submitted:
+            raise RuntimeError("You have not submitted the request, so cannot check if it is complete.")
+        if not self._complete:
+            self.checkProductStatus("all")
+        return self._complete
+
+    @property
+    def transport(self) -> Transport:
+        """The :class:`~xrt_widgets.client.Transport` this request talks through."""
+        return self._transport
+
+    # -- building the request ------------------------------------------------------------------
+    def _not_after_submit(self, what: str) -> None:
+        if self._submitted:
+            raise RuntimeError(f"Cannot {what} a request that has already been submitted")
+
+    def setGlobalPars(self, **pars: Any) -> None:
+        """Set global parameters (``name``, ``targ``, ``RA``, ``Dec``, ``centroid``, ...).
+
+        They are passed through to the submit body (swifttools' renamed
+        globals such as ``centroid`` -> ``cent`` are translated).
+        """
+        self._not_after_submit("change the parameters of")
+        self._globals.update(pars)
+
+    def addProduct(self, what: str, clobber: bool = False, **pars: Any) -> None:
+        """Add a product (long or short name) with its parameters.
+
+        Raises
+        ------
+        ValueError
+            For an unknown product, or one already added without ``clobber``.
+        """
+        self._not_after_submit("add products to")
+        product = resolve(what)
+        if product.long in self._products and not clobber:
+            raise ValueError(f"A {product.long} has already been added; use clobber=True to replace it")
+        self._products[product.long] = dict(pars)
+
+    def removeProduct(self, what: str) -> None:
+        """Remove a product from a request that has not been submitted.
+
+        Raises
+        ------
+        ValueError
+            For an unknown product, or one not in the request.
+        RuntimeError
+            After submission (cancel it instead).
+        """
+        product = resolve(what)
+        if self._submitted:
+            raise RuntimeError(f"Cannot remove {product.long} after submission; cancel it with cancelProducts()")
+        if product.long not in self._products:
+            raise ValueError(f"You did not request a {product.long}")
+        del self._products[product.long]
+
+    def hasProd(self, what: str) -> bool:
+        """Whether the request contains ``what`` (long or short name)."""
+        return resolve(what).long in self._products
+
+    def getJSONDict(self) -> dict:
+        """The body that :meth:`submit` sends (without the API name and version)."""
+        body: dict[str, Any] = {"UserID": self._user}
+        for key, value in self._globals.items():
+            body[GLOBAL_WIRE_NAMES.get(key, key)] = _wire_value(value)
+        for product in in_order(resolve(n) for n in self._products):
+            body[product.flag] = 1
+            for key, value in self._products[product.long].items():
+                body[key] = _wire_value(value)
+        return body
+
+    # -- talking to the server -----------------------------------------------------------------
+    def submit(self) -> bool:
+        """Submit the request. Returns True on success; otherwise see :attr:`submitError`.
+
+        Raises
+        ------
+        RuntimeError
+            If the request was already submitted.
+        """
+        if self._submitted:
+            raise RuntimeError("Cannot submit a request that has already been submitted.")
+        if not self._products:
+            return self._submit_failed("The request is not ready to submit: no products have been added.")
+        try:
+            reply = self._transport.post("submit", self.getJSONDict())
+            data = reply.data
+            job_id = data["JobID"]
+            if isinstance(job_id, bool) or not isinstance(job_id, (int, str)) or not str(job_id).isdigit():
+                return self._submit_failed(f"The server returned an invalid JobID {job_id!r}.")
+            self._job_id = int(job_id)
+            self._url = data["URL"] if isinstance(data["URL"], str) else None
+            self._job_pars = data["jobPars"] if isinstance(data["jobPars"], dict) else {}
+            self.last_warnings = reply.warnings
+        except ServiceError as exc:
+            text = exc.message
+            for item in exc.list_errors:
+                text += "\n" + item["label"]
+                for msg in item["list"]:
+                    text += f"\n* {msg}"
+            return self._submit_failed(text)
+        except XRTError as exc:
+            return self._submit_failed(str(exc))
+        self._submitted = True
+        self._status = 1
+        self._submit_error = None
+        return True
+
+    def _submit_failed(self, message: str) -> bool:
+        self._status = 3
+        self._submit_error = message
+        return False
+
+    def _what(self, what: What, verb: str) -> list[Product]:
+        if not self._submitted:
+            raise RuntimeError(f"Can't {verb} this request as it hasn't been submitted!")
+        if isinstance(what, str):
+            if what != "all":
+                raise ValueError(f"what should be 'all' or a list/tuple of products, not {what!r}")
+            chosen = [resolve(n) for n in self._products]
+        elif isinstance(what, (list, tuple)):
+            chosen = []
+            for name in what:
+                product = resolve(name)
+                if product.long not in self._products:
+                    raise ValueError(f"You did not request a {product.long}!")
+                if product not in chosen:
+                    chosen.append(product)
+        else:
+            raise ValueError(f"what should be 'all' or a list/tuple of products, not {type(what).__name__}")
+        if not chosen:
+            raise ValueError(f"You have not named any products to {verb}")
+        return in_order(chosen)
+
+    def cancelProducts(self, what: What = "all") -> tuple[int, dict]:
+        """Ask the server to cancel products of the submitted job.
+
+        Parameters
+        ----------
+        what : "all" or list/tuple of str
+            The products to cancel, in long (or short) names.
+
+        Returns
+        -------
+        (int, dict)
+            ``ok`` and the per-product outcome. ``ok`` is 1 when every
+            product was cancelled, 2 when some were, 0 when none were (or
+            the server refused the request: then the dict is
+            ``{"ERROR": text}``), and -1 when the request or its reply
+            failed (``{"ERROR": text}``). Otherwise the dict maps each long
+            name to ``{"code": int, "text": str}`` with the codes 0-4 of
+            :data:`xrt_widgets.codes.CANCEL_CODE`.
+
+        Raises
+        ------
+        RuntimeError
+            If the request has not been submitted.
+        ValueError
+            If ``what`` names a product that was not requested.
+        """
+        chosen = self._what(what, "cancel")
+        body = {"UserID": self._user, "JobID": self._job_id, "what": ",".join(p.short for p in chosen)}
+        try:
+            reply = self._transport.post("cancel", body)
+            per_product = _parse_cancel(reply.data, chosen)
+        except ServiceError as exc:
+            return (0, {"ERROR": exc.message})
+        except XRTError as exc:
+            return (-1, {"ERROR": str(exc)})
+        except Exception as exc:  # a bug of ours must not lose the user's state either
+            return (-1, {"ERROR": f"Unexpected error while cancelling: {type(exc).__name__}: {exc}"})
+        if reply.retried and any(v["code"] == 1 for v in per_product.values()):
+            self._reconcile_lost_reply(per_product)
+        for name, outcome in per_product.items():
+            if outcome["code"] in (0, 1):
+                self._finished.add(name)
+        return (codes.derive_ok(v["code"] for v in per_product.values()), per_product)
+
+    def _reconcile_lost_reply(self, per_product: dict) -> None:
+        """A retried cancel that says "already finished" may be our own first attempt's doing.
+
+        When the first attempt reached the server but its reply was lost,
+        the retry finds the product already cancelled and answers code 1.
+        One status check tells: a product now in build status -4 was
+        cancelled by us.
+        """
+        suspects = [name for name, v in per_product.items() if v["code"] == 1]
+        status = self.checkProductStatus(suspects)
+        for name in suspects:
+            entry = status.get(name)
+            if isinstance(entry, dict) and entry.get("statusCode") == -4:
+                per_product[name] = {
+                    "code": 0,
+                    "text": "Job cancelled OK (the first reply was lost; the retry found it cancelled, "
+                            "confirmed by a status check)",
+                }
+
+    def checkProductStatus(self, what: What = "all") -> dict:
+        """The build status of products of the submitted job, in one request.
+
+        Returns
+        -------
+        dict
+            Long name -> ``{"statusCode", "statusText", "progress",
+            "progressText"}``; a product the server did not report has
+            ``statusCode`` -10. On any failure: ``{"ERROR": text}``.
+
+        Raises
+        ------
+        RuntimeError
+            If the request has not been submitted.
+        ValueError
+            If ``what`` names a product that was not requested.
+        """
+        chosen = self._what(what, "query")
+        shorts = ",".join(p.short for p in chosen)
+        body = {"UserID": self._user, "JobID": self._job_id, "what": shorts, "whatProg": shorts}
+        try:
+            reply = self._transport.post("status", body)
+            result = _parse_status(reply.data, chosen)
+        except XRTError as exc:
+            return {"ERROR": str(exc)}
+        except Exception as exc:
+            return {"ERROR": f"Unexpected error while checking status: {type(exc).__name__}: {exc}"}
+        for name, entry in result.items():
+            if codes.lookup("build_status", entry["statusCode"]).terminal:
+                self._finished.add(name)
+        if set(self._products) <= self._finished:
+            self._complete = True
+            self._status = 2
+        return result
+
+    def listOldJobs(self) -> list[dict]:
+        """Every job this user has submitted, most recent first (see :func:`listOldJobs`)."""
+        return _list_old_jobs(self._transport, self._user)
+
+    def countActiveJobs(self) -> int:
+        """How many of this user's jobs are queued or running."""
+        return _count_active_jobs(self._transport, self._user)
+
+    def __repr__(self) -> str:
+        state = f"JobID={self._job_id}" if self._submitted else STATUS_TEXTS[self._status].lower()
+        return f"<XRTProductRequest {self._user} {state} products={self.products}>"
+
+
+# -- reply parsing -----------------------------------------------------------------------------
+
+def _bad(message: str) -> XRTError:
+    from .errors import ReplyError
+
+    return ReplyError(f"The server's reply could not be understood: {message}.")
+
+
+def _parse_cancel(data: dict, chosen: list[Product]) -> dict:
+    status, status_codes = data.get("status"), data.get("statusCodes")
+    if not isinstance(status, dict) or not isinstance(status_codes, dict):
+        raise _bad("'status' and 'statusCodes' should be objects")
+    out = {}
+    for product in chosen:
+        if product.short not in status_codes:
+            raise _bad(f"no cancel code for {product.long}")
+        code = status_codes[product.short]
+        if isinstance(code, str) and code.strip().lstrip("-").isdigit():
+            code = int(code)
+        if isinstance(code, bool) or not isinstance(code, int) or code not in codes.CANCEL_CODE:
+            raise _bad(f"the cancel code for {product.long} is {code!r}, not one of 0-4")
+        text = status.get(product.short)
+        if text is None:
+            text = codes.CANCEL_CODE[code].meaning
+        elif not isinstance(text, str):
+            raise _bad(f"the cancel text for {product.long} is not a string")
+        out[product.long] = {"code": code, "text": text}
+    return out
+
+
+def _parse_status(data: dict, chosen: list[Product]) -> dict:
+    out = {}
+    for product in chosen:
+        entry = data.get(product.short)
+        if entry is None:
+            out[product.long] = {
+                "statusCode": -10,
+                "statusText": "The server did not return the status",
+                "progress": {},
+                "progressText": "No progress information available",
+            }
+            continue
+        if not isinstance(entry, dict) or "statusCode" not in entry:
+            raise _bad(f"the status of {product.long} is not an object with a statusCode")
+        code = entry["statusCode"]
+        if isinstance(code, str) and code.strip().lstrip("-").isdigit():
+            code = int(code)
+        if code is not None and (isinstance(code, bool) or not isinstance(code, int)
+                                 or code not in codes.BUILD_STATUS):
+            raise _bad(f"the build status of {product.long} is {code!r}, which is not a known code")
+        text = entry.get("statusText")
+        if text is None:
+            text = codes.lookup("build_status", code).meaning
+        elif not isinstance(text, str):
+            raise _bad(f"the status text of {product.long} is not a string")
+        progress = entry.get("progress")
+        if progress is None:
+            progress = {}
+        if not isinstance(progress, dict):
+            raise _bad(f"the progress of {product.long} is not an object")
+        out[product.long] = {
+            "statusCode": code,
+            "statusText": text,
+            "progress": progress,
+            "progressText": build_progress_text(progress),
+        }
+    return out
+
+
+# -- module functions ---------------------------------------------------------------------------
+
+_JOB_KEYS = ("JobID", "Name", "DateSubmitted") + LONG_NAMES[:6] + ("hasProd",)
+
+
+def _list_old_jobs(transport: Transport, user: str) -> list[dict]:
+    jobs = transport.post("list", {"UserID": user}).data["jobs"]
+    if not isinstance(jobs, list) or not all(isinstance(j, dict) and "JobID" in j for j in jobs):
+        raise _bad("'jobs' should be a list of objects with a JobID")
+    return jobs
+
+
+def _count_active_jobs(transport: Transport, user: str) -> int:
+    num = transport.post("count", {"UserID": user}).data["numJobs"]
+    if isinstance(num, str) and num.isdigit():
+        num = int(num)
+    if isinstance(num, bool) or not isinstance(num, int):
+        raise _bad(f"numJobs is {num!r}, not a number")
+    return num
+
+
+def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
+                session=None) -> list[dict]:
+    """Every job ``user`` has submitted, most recent first.
+
+    Each entry has ``JobID``, ``Name``, ``DateSubmitted``, one boolean per
+    product and ``hasProd`` (whether its products are still held).
+
+    Raises
+    ------
+    XRTError
+        If the request fails or the reply cannot be understood.
+    """
+    return _list_old_jobs(Transport(base_url, timeout=timeout, session=session), user)
+
+
+def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
+                    session=None) -> int:
+    """How many of ``user``'s jobs are queued or running.
+
+    Raises
+    ------
+    XRTError
+        If the request fails or the reply cannot be understood.
+    """
+    return _count_active_jobs(Transport(base_url, timeout=timeout, session=session), user)
+
+
+def _product_methods(product: Product) -> None:
+    def add(self, clobber: bool = False, **pars: Any) -> None:
+        self.addProduct(product.long, clobber=clobber, **pars)
+
+    def remove(self) -> None:
+        self.removeProduct(product.long)
+
+    add.__name__ = add.__qualname__ = f"add{product.long}"
+    remove.__name__ = remove.__qualname__ = f"remove{product.long}"
+    add.__doc__ = f"Add a {product.label} to the request; parameters go to the submit body."
+    remove.__doc__ = f"Remove the {product.label} from a request that has not been submitted."
+    setattr(XRTProductRequest, add.__name__, add)
+    setattr(XRTProductRequest, remove.__name__, remove)
+
+
+for _product in PRODUCTS:
+    _product_methods(_product)
+del _product
