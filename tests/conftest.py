@@ -1,0 +1,38 @@
+"""Shared fixtures: a running emulator on loopback, and requests bound to it."""
+
+from __future__ import annotations
+
+import pytest
+
+from xrt_widgets import Emulator, XRTProductRequest
+
+USER = "astro@example.org"
+GLOBALS = dict(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, posErr=1)
+
+
+@pytest.fixture
+def emu():
+    """An emulator with a manual clock: jobs only move when the test calls ``emu.advance``."""
+    with Emulator(manual_clock=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def make_request(emu):
+    """``make_request(*products)`` -> a submitted XRTProductRequest on ``emu`` (timeouts kept short)."""
+    made = []
+
+    def make(*products: str, submit: bool = True, **kwargs) -> XRTProductRequest:
+        kwargs.setdefault("timeout", (2.0, 5.0))
+        req = XRTProductRequest(USER, base_url=emu.base_url, **kwargs)
+        req.setGlobalPars(**GLOBALS)
+        for product in products or ("LightCurve", "Spectrum", "StandardPos"):
+            req.addProduct(product)
+        if submit:
+            assert req.submit(), req.submitError
+        made.append(req)
+        return req
+
+    yield make
+    for req in made:
+        req.transport.close()
