@@ -1,0 +1,742 @@
+"""``CancelPanel``: point-and-click cancellation of a request's products in a notebook.
+
+The panel is built from standard ipywidgets 8 widgets only. State lives in
+traits and plain data (``statuses``, ``result``, ``history``); the HTML of
+each row is only ever rendered from that state, with every server string
+escaped. Network calls never run on the kernel's thread inside a click
+handler: each action runs in a worker thread, which applies its result to
+the widgets when the reply arrives, and the action's
+:class:`concurrent.futures.Future` resolves once the widgets are updated.
+
+A request is read through :class:`RequestAdapter`, so that ours and
+swifttools' ``XRTProductRequest`` both work.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable, Iterable, Optional
+
+import ipywidgets as widgets
+import traitlets
+
+from . import codes
+from .codes import Code
+from .products import LONG_NAMES, in_order, resolve
+
+__all__ = ["CancelPanel", "RequestAdapter", "escape", "render_progress", "stylesheet"]
+
+_POOL: Optional[ThreadPoolExecutor] = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The shared worker pool for panel actions (made on first use, so import stays light)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="xrt_widgets")
+        return _POOL
+
+
+# -- escaping ------------------------------------------------------------------------------------
+
+def escape(text: Any) -> str:
+    """Escape untrusted text for an HTML widget (quotes included)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+_INLINE = re.compile(r"&lt;(em|strong|code)&gt;(.*?)&lt;/\1&gt;", re.S)
+
+
+def render_progress(text: Any) -> str:
+    """Escape a progress text, then restore only balanced ``<em>``, ``<strong>``, ``<code>``.
+
+    Tags with attributes, unbalanced tags and every other element stay
+    visible as text.
+    """
+    out = escape(text)
+    previous = None
+    while previous != out:  # nested markup, e.g. <em><code>x</code></em>
+        previous = out
+        out = _INLINE.sub(r"<\1>\2</\1>", out)
+    return out
+
+
+# -- the stylesheet, generated from the codes table ---------------------------------------------
+
+def stylesheet() -> str:
+    """The panel's CSS: one rule per status slug, with colours from :mod:`xrt_widgets.codes`.
+
+    It ships inside the panel (in an HTML widget), so rows are coloured in
+    JupyterLab, Notebook 7 and Voila without any CSS from the user.
+    """
+    text = codes.TEXT_COLOUR
+    rules = [
+        ".xrtw-panel{--xrtw-text:%s;max-width:980px}" % text,
+        ".xrtw-row{color:%s;--jp-widgets-color:%s;--jp-widgets-label-color:%s;--jp-ui-font-color0:%s;"
+        "--jp-ui-font-color1:%s;--jp-content-font-color1:%s;border-radius:4px;padding:2px 8px;margin:1px 0;"
+        "align-items:flex-start;border-left:6px solid rgba(0,0,0,.35)}" % ((text,) * 6),
+        ".xrtw-row .widget-checkbox{width:150px;font-weight:600}",
+        ".xrtw-badge{display:inline-block;min-width:150px;font-weight:600;white-space:nowrap}",
+        ".xrtw-text{white-space:pre-wrap}",
+        ".xrtw-progress{white-space:pre-wrap;font-family:var(--jp-code-font-family,monospace);"
+        "font-size:90%;opacity:.85;margin-top:2px}",
+        ".xrtw-summary,.xrtw-error,.xrtw-warning,.xrtw-notice{border-radius:4px;padding:2px 8px;color:%s}" % text,
+        ".xrtw-error{background-color:%s}" % codes.TONES["danger"],
+        ".xrtw-warning{background-color:%s}" % codes.TONES["warning"],
+        ".xrtw-notice{background-color:%s}" % codes.TONES["neutral"],
+        ".xrtw-busy{font-style:italic}",
+        ".xrtw-history table{border-collapse:collapse}.xrtw-history td,.xrtw-history th"
+        "{padding:1px 8px;border-bottom:1px solid rgba(127,127,127,.3);text-align:left}",
+    ]
+    seen: dict[str, str] = {}
+    for family in ("build_status", "cancel_code", "local"):
+        for code in codes.FAMILIES[family].values():
+            seen.setdefault(code.slug, code.colour)
+    seen.setdefault("unknown-code", codes.TONES["danger"])
+    for slug, colour in seen.items():
+        rules.append(f".xrtw-row.xrtw-status-{slug}{{background-color:{colour}}}")
+    for code in codes.CANCEL_RESULT.values():
+        rules.append(f".xrtw-summary.xrtw-result-{code.slug}{{background-color:{code.colour}}}")
+    return "<style>" + "".join(rules) + "</style>"
+
+
+# -- the adapter ---------------------------------------------------------------------------------
+
+class RequestAdapter:
+    """Reads and drives an ``XRTProductRequest``: ours or swifttools'.
+
+    It hides their differences: swifttools' ``productList`` holds short
+    names, its ``cancelProducts`` reports ``ok == 1`` whenever the server
+    answered and it raises on network faults. Here every call returns plain
+    data, the overall result is derived from the per-product codes, and a
+    reply of the wrong shape becomes ``(-1, {"ERROR": ...})``.
+    """
+
+    def __init__(self, request: Any) -> None:
+        for name in ("cancelProducts", "checkProductStatus", "productList", "submitted"):
+            if not hasattr(type(request), name) and not hasattr(request, name):
+                raise TypeError(f"{type(request).__name__} does not look like an XRTProductRequest "
+                                f"(it has no {name})")
+        self.request = request
+        module = type(request).__module__ or ""
+        self.kind = "swifttools" if module.startswith("swifttools") else "xrt_widgets"
+
+    @property
+    def products(self) -> list[str]:
+        """Long names of the requested products, in the fixed order."""
+        return [p.long for p in in_order(resolve(n) for n in list(self.request.productList))]
+
+    @property
+    def submitted(self) -> bool:
+        return bool(self.request.submitted)
+
+    @property
+    def job_id(self) -> Optional[int]:
+        return self.request.JobID if self.submitted else None
+
+    @property
+    def url(self) -> Optional[str]:
+        try:
+            return self.request.URL if self.submitted else None
+        except Exception:  # swifttools raises for a missing URL
+            return None
+
+    def cancel(self, names: list[str]) -> tuple[int, dict]:
+        """One ``cancelProducts`` call; never raises for what the server does."""
+        try:
+            ok, per = self.request.cancelProducts(list(names))
+        except (RuntimeError, ValueError):
+            raise  # programmer errors: shown by the panel as such
+        except Exception as exc:  # swifttools raises on connection errors and non-JSON replies
+            return (-1, {"ERROR": f"{type(exc).__name__}: {exc}"})
+        if not isinstance(per, dict):
+            return (-1, {"ERROR": "The request returned a per-product result that is not a dict."})
+        if "ERROR" in per:
+            text = per["ERROR"] if isinstance(per["ERROR"], str) else repr(per["ERROR"])
+            return (ok if ok in (-1, 0) else -1, {"ERROR": text})
+        clean = {}
+        for name in names:
+            entry = per.get(name)
+            code = entry.get("code") if isinstance(entry, dict) else None
+            text = entry.get("text") if isinstance(entry, dict) else None
+            if isinstance(code, bool) or not isinstance(code, int) or code not in codes.CANCEL_CODE:
+                return (-1, {"ERROR": f"The reply about {name} could not be understood (code {code!r})."})
+            clean[name] = {"code": code, "text": text if isinstance(text, str) else codes.CANCEL_CODE[code].meaning}
+        return (codes.derive_ok(v["code"] for v in clean.values()), clean)
+
+    def status(self, names: list[str]) -> dict:
+        """One ``checkProductStatus`` call; ``{"ERROR": text}`` on any failure."""
+        try:
+            result = self.request.checkProductStatus(list(names))
+        except (RuntimeError, ValueError):
+            raise
+        except Exception as exc:
+            return {"ERROR": f"{type(exc).__name__}: {exc}"}
+        if isinstance(result, int) and not isinstance(result, bool):  # swifttools: request not in state 1/2
+            return {"ERROR": f"The request is in state {result}; its status cannot be checked."}
+        if not isinstance(result, dict):
+            return {"ERROR": "The status check returned something that is not a dict."}
+        return result
+
+    def remove(self, names: list[str]) -> None:
+        """Remove products from a request that has not been submitted (no server call)."""
+        for name in names:
+            if self.kind == "swifttools":
+                self.request.removeProduct(resolve(name).short)
+            else:
+                self.request.removeProduct(name)
+
+
+# -- rows ----------------------------------------------------------------------------------------
+
+class _Row:
+    """The widgets of one product's row, and the slug it currently shows."""
+
+    def __init__(self, name: str, on_tick: Callable) -> None:
+        self.name = name
+        self.checkbox = widgets.Checkbox(value=False, description=name, indent=False,
+                                         layout=widgets.Layout(width="150px", min_width="150px"))
+        self.checkbox.observe(on_tick, names=["value"])
+        self.badge = widgets.HTML(layout=widgets.Layout(min_width="170px"))
+        self.text = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
+        self.box = widgets.HBox([self.checkbox, self.badge, self.text],
+                                layout=widgets.Layout(width="100%"))
+        self.box.add_class("xrtw-row")
+        self.box.add_class(f"xrtw-product-{name}")
+        self.slug = ""
+
+    def show(self, code: Code, text: str, progress: str = "") -> None:
+        if self.slug != code.slug:
+            if self.slug:
+                self.box.remove_class(f"xrtw-status-{self.slug}")
+            self.box.add_class(f"xrtw-status-{code.slug}")
+            self.slug = code.slug
+        number = "" if code.value is None else f" · {code.value}"
+        self.badge.value = (f'<span class="xrtw-badge" title="{escape(code.meaning)}">'
+                            f"{code.icon} {escape(code.label)}{number}</span>")
+        body = f'<div class="xrtw-text">{escape(text)}</div>'
+        if progress:
+            body += f'<div class="xrtw-progress">{render_progress(progress)}</div>'
+        self.text.value = body
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- the panel -----------------------------------------------------------------------------------
+
+class CancelPanel(widgets.VBox):
+    """A panel that shows and cancels the products of an ``XRTProductRequest``.
+
+    Parameters
+    ----------
+    request : XRTProductRequest
+        Ours (:class:`xrt_widgets.XRTProductRequest`) or swifttools'.
+    confirm : bool, optional
+        Ask for confirmation before a click on "Cancel selected" sends
+        anything (the :meth:`cancel` method never asks).
+    title : str, optional
+        A heading; by default the JobID and the number of products.
+
+    Examples
+    --------
+    >>> panel = CancelPanel(req)       # doctest: +SKIP
+    >>> panel.refresh().result()       # one status request  # doctest: +SKIP
+    >>> panel.cancel(["LightCurve"]).result()  # doctest: +SKIP
+    """
+
+    selected = traitlets.List(traitlets.Unicode(), help="Long names of the ticked products, in row order.")
+    busy = traitlets.Bool(False, help="True while a request to the server is in flight.")
+    statuses = traitlets.Dict(help='Long name -> {"code", "text", "slug", "source"} as now shown on each row; '
+                                   'source is "cancel", "status" or "local".')
+    result = traitlets.Any(None, allow_none=True, help="The last (ok, perProduct) pair from a cancel.")
+    error = traitlets.Unicode("", help="The error shown in the panel ('' when there is none).")
+
+    def __init__(self, request: Any, *, confirm: bool = True, title: Optional[str] = None, **kwargs: Any) -> None:
+        self._adapter = RequestAdapter(request)
+        self.confirm = bool(confirm)
+        self._title = title
+        self._lock = threading.RLock()
+        self._inflight: Optional[Future] = None
+        self._history: list[dict] = []
+        self._progress: dict[str, str] = {}
+        self._syncing = False
+
+        self.style_sheet = widgets.HTML(stylesheet(), layout=widgets.Layout(display="none"))
+        self.header = widgets.HTML()
+        self.notice = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.notice.add_class("xrtw-notice")
+        self.warning = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.warning.add_class("xrtw-warning")
+        self.rows_box = widgets.VBox()
+        self.rows_box.add_class("xrtw-rows")
+        self.rows: dict[str, _Row] = {}
+
+        button = dict(layout=widgets.Layout(width="auto"))
+        self.select_all_button = widgets.Button(description="Select all", icon="check-square", **button)
+        self.select_none_button = widgets.Button(description="Select none", icon="square", **button)
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh",
+                                             tooltip="Ask the server for the build status (one request)", **button)
+        self.cancel_button = widgets.Button(description="Cancel selected", icon="ban", button_style="danger",
+                                            tooltip="Cancel the ticked products on the server", **button)
+        self.remove_button = widgets.Button(description="Remove selected", icon="trash", button_style="warning",
+                                            tooltip="Remove the ticked products from the unsubmitted request",
+                                            **button)
+        for b, cls in ((self.select_all_button, "xrtw-select-all"), (self.select_none_button, "xrtw-select-none"),
+                       (self.refresh_button, "xrtw-refresh"), (self.cancel_button, "xrtw-cancel"),
+                       (self.remove_button, "xrtw-remove")):
+            b.add_class(cls)
+        self.busy_indicator = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.busy_indicator.add_class("xrtw-busy")
+        self.actions = widgets.HBox([self.select_all_button, self.select_none_button, self.refresh_button,
+                                     self.cancel_button, self.remove_button, self.busy_indicator])
+
+        self.confirm_text = widgets.HTML()
+        self.confirm_button = widgets.Button(description="Confirm", button_style="danger", icon="check", **button)
+        self.back_button = widgets.Button(description="Back", icon="arrow-left", **button)
+        self.confirm_button.add_class("xrtw-confirm")
+        self.back_button.add_class("xrtw-back")
+        self.confirm_box = widgets.HBox([self.confirm_text, self.confirm_button, self.back_button],
+                                        layout=widgets.Layout(display="none"))
+        self.confirm_box.add_class("xrtw-confirm-box")
+
+        self.summary = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.summary.add_class("xrtw-summary")
+        self._summary_slug = ""
+        self.error_line = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.error_line.add_class("xrtw-error")
+        self.history_html = widgets.HTML("<i>No actions yet.</i>")
+        self.history_html.add_class("xrtw-history")
+        self.history_box = widgets.Accordion(children=[self.history_html], titles=("History (0)",),
+                                             selected_index=None)
+
+        self.select_all_button.on_click(lambda _b: self.select_all())
+        self.select_none_button.on_click(lambda _b: self.select_none())
+        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.cancel_button.on_click(self._on_cancel_click)
+        self.confirm_button.on_click(self._on_confirm_click)
+        self.back_button.on_click(lambda _b: self._hide_confirm())
+        self.remove_button.on_click(lambda _b: self.remove_selected())
+        self.observe(self._on_selected, names=["selected"])
+
+        super().__init__(children=(), **kwargs)
+        self.add_class("xrtw-panel")
+        self._build_rows()
+
+    # -- public face ----------------------------------------------------------------------------
+    @property
+    def request(self) -> Any:
+        """The request this panel drives."""
+        return self._adapter.request
+
+    @property
+    def history(self) -> list[dict]:
+        """Every action so far, oldest first, as plain dicts
+        (``time``, ``action``, ``asked``, ``ok``, ``codes``, ``error``)."""
+        with self._lock:
+            return [dict(entry, asked=list(entry["asked"]), codes=dict(entry["codes"])) for entry in self._history]
+
+    @property
+    def products(self) -> list[str]:
+        """The products shown, in row order."""
+        return list(self.rows)
+
+    def select_all(self) -> None:
+        """Tick every product that can still be acted on."""
+        self.selected = [n for n, r in self.rows.items() if not r.checkbox.disabled]
+
+    def select_none(self) -> None:
+        """Untick every product."""
+        self.selected = []
+
+    def cancel(self, what: Any = None) -> Future:
+        """Cancel products on the server, in one request, without asking for confirmation.
+
+        Parameters
+        ----------
+        what : None, "all" or list of str
+            ``None`` cancels the ticked products; ``"all"`` every product
+            of the request; or a list of long (or short) names.
+
+        Returns
+        -------
+        concurrent.futures.Future
+            Resolves to ``(ok, perProduct)`` (or None when nothing was sent)
+            once the rows show the outcome. While a call is in flight, the
+            in-flight call's future is returned and nothing new is sent.
+        """
+        with self._lock:
+            if self._inflight is not None and not self._inflight.done():
+                return self._inflight
+            self._hide_confirm()
+            if not self._adapter.submitted:
+                return self._done(None, error="This request has not been submitted yet: there is nothing on the "
+                                              "server to cancel. Remove products instead.")
+            if what is None:
+                names = list(self.selected)
+            elif what == "all":
+                names = list(self.rows)
+            else:
+                if isinstance(what, str):
+                    what = [what]
+                names = [p.long for p in in_order(resolve(n) for n in what)]
+                unknown = [n for n in names if n not in self.rows]
+                if unknown:
+                    raise ValueError(f"{', '.join(unknown)} is not a product of this request")
+            if not names:
+                return self._done(None, error="Tick at least one product to cancel.")
+            return self._dispatch("cancel", names, lambda: self._adapter.cancel(names), self._apply_cancel,
+                                  f"Cancelling {len(names)} product{'s' if len(names) != 1 else ''}…")
+
+    def refresh(self) -> Future:
+        """Ask the server for the build status of the products not yet finished, in one request.
+
+        Returns
+        -------
+        concurrent.futures.Future
+            Resolves to the status dict (or None when nothing was asked:
+            every product is finished, or the request is not submitted)
+            once the rows show it.
+        """
+        with self._lock:
+            if self._inflight is not None and not self._inflight.done():
+                return self._inflight
+            if not self._adapter.submitted:
+                return self._done(None)
+            if self._submitted_shown is False:  # submitted since the panel was built
+                self._build_rows()
+            names = [n for n in self.rows if not self._terminal(n)]
+            if not names:
+                self._record("refresh", [], None, {}, None)
+                return self._done(None)
+            return self._dispatch("refresh", names, lambda: self._adapter.status(names), self._apply_status,
+                                  "Checking status…")
+
+    def remove_selected(self) -> list[str]:
+        """Remove the ticked products from an unsubmitted request (nothing is sent to the server).
+
+        Returns the names removed.
+        """
+        with self._lock:
+            names = list(self.selected)
+            try:
+                if self._adapter.submitted:
+                    raise RuntimeError("The request has been submitted: cancel products instead of removing them.")
+                if not names:
+                    raise RuntimeError("Tick at least one product to remove.")
+                self._adapter.remove(names)
+            except Exception as exc:
+                self._show_error(str(exc))
+                return []
+            self._record("remove", names, None, {}, None)
+            self._build_rows()
+            self._show_error("")
+            return names
+
+    # -- clicks ---------------------------------------------------------------------------------
+    def _on_cancel_click(self, _button: Any = None) -> None:
+        try:
+            with self._lock:
+                if self.busy:
+                    return
+                if self.confirm and self.selected:
+                    n = len(self.selected)
+                    noun = "product" if n == 1 else "products"
+                    self.confirm_text.value = (f"<b>Cancel {n} {noun}: {escape(', '.join(self.selected))}?</b> "
+                                               "This cannot be undone.")
+                    self.confirm_box.layout.display = "flex"
+                    self.cancel_button.disabled = True
+                    return
+            self.cancel()
+        except Exception as exc:  # the boundary: nothing escapes a click as a bare traceback
+            self._show_error(f"{type(exc).__name__}: {exc}")
+
+    def _on_confirm_click(self, _button: Any = None) -> None:
+        try:
+            self.cancel()
+        except Exception as exc:
+            self._show_error(f"{type(exc).__name__}: {exc}")
+
+    def _hide_confirm(self) -> None:
+        self.confirm_box.layout.display = "none"
+        self.confirm_text.value = ""
+        self.cancel_button.disabled = self.busy
+
+    def _on_tick(self, change: dict) -> None:
+        if self._syncing:
+            return
+        self.selected = [n for n, r in self.rows.items() if r.checkbox.value]
+
+    def _on_selected(self, change: dict) -> None:
+        with self._lock:
+            wanted = [n for n in self.rows if n in set(change["new"]) and not self.rows[n].checkbox.disabled]
+            if wanted != list(change["new"]):
+                self.selected = wanted  # unknown or finished products cannot be ticked
+                return
+            self._syncing = True
+            try:
+                for name, row in self.rows.items():
+                    row.checkbox.value = name in wanted
+            finally:
+                self._syncing = False
+            if self.confirm_box.layout.display != "none":
+                self._hide_confirm()
+            self._update_warning()
+
+    # -- running an action ----------------------------------------------------------------------
+    def _done(self, value: Any, error: Optional[str] = None) -> Future:
+        if error is not None:
+            self._show_error(error)
+        fut: Future = Future()
+        fut.set_result(value)
+        return fut
+
+    def _dispatch(self, action: str, names: list[str], work: Callable[[], Any], apply: Callable, label: str
+                  ) -> Future:
+        fut: Future = Future()
+        self._inflight = fut
+        self._set_busy(True, label)
+        try:
+            _pool().submit(self._run, fut, action, names, work, apply)
+        except Exception as exc:  # the pool is shut down (interpreter exit)
+            self._set_busy(False)
+            self._show_error(f"Could not start the request: {exc}")
+            fut.set_result(None)
+        return fut
+
+    def _run(self, fut: Future, action: str, names: list[str], work: Callable, apply: Callable) -> None:
+        """In a worker thread: the network call, then the widget update, then the future."""
+        value: Any = None
+        try:
+            value = work()
+            with self._lock:
+                apply(names, value)
+        except Exception as exc:
+            with self._lock:
+                self._record(action, names, None, {}, f"{type(exc).__name__}: {exc}")
+                self._show_error(f"{action.capitalize()} failed: {type(exc).__name__}: {exc}")
+            value = None
+        finally:
+            with self._lock:
+                self._set_busy(False)
+                self._inflight = None
+            fut.set_result(value)
+
+    def _set_busy(self, busy: bool, label: str = "") -> None:
+        self.busy = busy
+        for b in (self.select_all_button, self.select_none_button, self.refresh_button, self.cancel_button,
+                  self.remove_button, self.confirm_button, self.back_button):
+            b.disabled = busy
+        self.busy_indicator.value = f"⏳ {escape(label)}" if busy else ""
+        self.busy_indicator.layout.display = "block" if busy else "none"
+        if busy:
+            self.confirm_box.layout.display = "none"
+
+    # -- applying results -----------------------------------------------------------------------
+    def _apply_cancel(self, names: list[str], value: tuple) -> None:
+        ok, per = value
+        self.result = (ok, per)
+        result_code = codes.lookup("cancel_result", ok)
+        if "ERROR" in per:
+            self._show_summary(result_code, result_code.meaning)
+            self._show_error(per["ERROR"])
+            self._record("cancel", names, ok, {}, per["ERROR"])
+            return
+        statuses = dict(self.statuses)
+        for name in names:
+            outcome = per[name]
+            code = codes.lookup("cancel_code", outcome["code"])
+            statuses[name] = {"code": outcome["code"], "text": outcome["text"], "slug": code.slug,
+                              "source": "cancel"}
+            self._progress.pop(name, None)
+        self.statuses = statuses
+        counts = sum(1 for n in names if per[n]["code"] == 0)
+        self._show_summary(result_code, f"{counts} of {len(names)} cancelled. {result_code.meaning}")
+        self._show_error("")
+        self._record("cancel", names, ok, {n: per[n]["code"] for n in names}, None)
+        self._render_rows()
+
+    def _apply_status(self, names: list[str], value: dict) -> None:
+        if "ERROR" in value:
+            self._show_error(f"Refresh failed: {value['ERROR']}")
+            self._record("refresh", names, None, {}, str(value["ERROR"]))
+            return
+        statuses = dict(self.statuses)
+        for name in names:
+            entry = value.get(name)
+            if not isinstance(entry, dict):
+                entry = {"statusCode": -10, "statusText": "The server did not return the status"}
+            raw = entry.get("statusCode")
+            code = codes.lookup("build_status", raw)
+            text = entry.get("statusText")
+            statuses[name] = {"code": raw if code.known else None, "text": text if isinstance(text, str)
+                              else code.meaning, "slug": code.slug, "source": "status"}
+            progress = entry.get("progressText")
+            if isinstance(progress, str) and progress and progress != "No progress information available":
+                self._progress[name] = progress
+            else:
+                self._progress.pop(name, None)
+        self.statuses = statuses
+        self._show_error("")
+        self._record("refresh", names, None, {n: statuses[n]["code"] for n in names}, None)
+        self._render_rows()
+
+    # -- rendering ------------------------------------------------------------------------------
+    _submitted_shown: Optional[bool] = None
+
+    def _build_rows(self) -> None:
+        with self._lock:
+            names = self._adapter.products
+            submitted = self._adapter.submitted
+            self._submitted_shown = submitted
+            old = self.rows
+            self.rows = {}
+            for name in names:
+                self.rows[name] = old.get(name) or _Row(name, self._on_tick)
+            for name, row in old.items():
+                if name not in self.rows:
+                    row.box.close()
+            local = codes.LOCAL["not-checked" if submitted else "not-submitted"]
+            statuses = {n: s for n, s in self.statuses.items() if n in self.rows}
+            for name in self.rows:
+                statuses.setdefault(name, {"code": None, "text": local.meaning, "slug": local.slug,
+                                           "source": "local"})
+            self.statuses = statuses
+            self.rows_box.children = tuple(r.box for r in self.rows.values())
+            self.cancel_button.layout.display = "inline-flex" if submitted else "none"
+            self.refresh_button.layout.display = "inline-flex"
+            self.remove_button.layout.display = "none" if submitted else "inline-flex"
+            if submitted:
+                self.notice.layout.display = "none"
+            else:
+                self.notice.value = ("This request has not been submitted yet, so nothing runs on the server. "
+                                     "Tick products and press <b>Remove selected</b> to take them out of the "
+                                     "request before you submit it.")
+                self.notice.layout.display = "block"
+            self._render_header()
+            self._render_rows()
+            self.selected = [n for n in self.selected if n in self.rows]
+            self.children = (self.style_sheet, self.header, self.notice, self.rows_box, self.warning,
+                             self.actions, self.confirm_box, self.summary, self.error_line, self.history_box)
+
+    def _render_header(self) -> None:
+        n = len(self.rows)
+        if self._title is not None:
+            title = escape(self._title)
+        elif self._adapter.submitted:
+            title = f"Swift XRT job {escape(self._adapter.job_id)}"
+        else:
+            title = "Swift XRT request (not submitted)"
+        url = self._adapter.url
+        link = ""
+        if isinstance(url, str) and re.match(r"^https?://", url):
+            link = f' · <a href="{escape(url)}" target="_blank" rel="noopener noreferrer">job page</a>'
+        self.header.value = (f"<b>{title}</b> · {n} product{'s' if n != 1 else ''}{link}")
+
+    def _terminal(self, name: str) -> bool:
+        status = self.statuses.get(name) or {}
+        family = {"cancel": "cancel_code", "status": "build_status"}.get(status.get("source", ""))
+        if family is None:
+            return False
+        return codes.lookup(family, status.get("code")).terminal and status.get("slug") != "unknown-code"
+
+    def _code_for(self, name: str) -> Code:
+        status = self.statuses.get(name) or {}
+        source = status.get("source")
+        if source == "cancel":
+            return codes.lookup("cancel_code", status.get("code"))
+        if source == "status":
+            return codes.lookup("build_status", status.get("code"))
+        return codes.LOCAL.get(status.get("slug", ""), codes.LOCAL["not-checked"])
+
+    def _render_rows(self) -> None:
+        for name, row in self.rows.items():
+            status = self.statuses.get(name, {})
+            code = self._code_for(name)
+            row.show(code, status.get("text", ""), self._progress.get(name, ""))
+            finished = self._terminal(name)
+            row.checkbox.disabled = finished
+            if finished and row.checkbox.value:
+                row.checkbox.value = False  # the observer updates `selected`
+        self._update_warning()
+
+    def _update_warning(self) -> None:
+        astrom = self.statuses.get("AstromPos", {})
+        if ("StandardPos" in self.selected and astrom.get("source") == "status" and astrom.get("code") == 5):
+            self.warning.value = ("⚠ AstromPos is waiting for StandardPos (build status 5): the astrometric "
+                                  "position depends on the standard position, so cancelling StandardPos means "
+                                  "AstromPos will not be produced.")
+            self.warning.layout.display = "block"
+        else:
+            self.warning.value = ""
+            self.warning.layout.display = "none"
+
+    def _show_summary(self, code: Code, text: str) -> None:
+        if self._summary_slug:
+            self.summary.remove_class(f"xrtw-result-{self._summary_slug}")
+        self.summary.add_class(f"xrtw-result-{code.slug}")
+        self._summary_slug = code.slug
+        value = "" if code.value is None else f" (ok = {code.value})"
+        self.summary.value = f"{code.icon} <b>{escape(code.label)}{value}</b> · {escape(text)}"
+        self.summary.layout.display = "block"
+
+    def _show_error(self, text: str) -> None:
+        self.error = text or ""
+        self.error_line.value = f"⚠ {escape(text)}" if text else ""
+        self.error_line.layout.display = "block" if text else "none"
+
+    def _record(self, action: str, asked: list[str], ok: Optional[int], per_codes: dict,
+                error: Optional[str]) -> None:
+        self._history.append({"time": _now(), "action": action, "asked": list(asked), "ok": ok,
+                              "codes": dict(per_codes), "error": error})
+        rows = []
+        for entry in reversed(self._history[-50:]):
+            rows.append("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
+                escape(entry["time"]), escape(entry["action"]), escape(", ".join(entry["asked"]) or "–"),
+                escape("" if entry["ok"] is None else entry["ok"]),
+                escape(entry["error"] or ", ".join(f"{k}: {v}" for k, v in entry["codes"].items()))))
+        self.history_html.value = ("<table><tr><th>time (UTC)</th><th>action</th><th>asked</th><th>ok</th>"
+                                   "<th>codes / error</th></tr>" + "".join(rows) + "</table>")
+        self.history_box.titles = (f"History ({len(self._history)})",)
+
+    # -- static fallback ------------------------------------------------------------------------
+    def _table_rows(self) -> list[tuple[str, str, str]]:
+        out = []
+        for name in self.rows:
+            status = self.statuses.get(name, {})
+            code = self._code_for(name)
+            number = "" if code.value is None else f" ({code.value})"
+            out.append((name, f"{code.icon} {code.label}{number}", str(status.get("text", ""))))
+        return out
+
+    def _repr_html_table(self) -> str:
+        cells = "".join(
+            f'<tr class="xrtw-status-{escape(self._code_for(n).slug)}" style="background:{self._code_for(n).colour};'
+            f'color:{codes.TEXT_COLOUR}"><td>{escape(n)}</td><td>{escape(s)}</td><td>{escape(t)}</td></tr>'
+            for n, s, t in self._table_rows())
+        head = escape(re.sub(r"<[^>]+>", "", self.header.value))
+        return (f"<div class='xrtw-static'><p><b>{head}</b></p><table><tr><th>product</th><th>status</th>"
+                f"<th>text</th></tr>{cells}</table></div>")
+
+    def _repr_text_table(self) -> str:
+        lines = [re.sub(r"<[^>]+>", "", html.unescape(self.header.value))]
+        for name, status, text in self._table_rows():
+            lines.append(f"  {name:<12} {status:<22} {text}")
+        return "\n".join(lines)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        """The widget view, plus an HTML table and a text table for places where widgets cannot render."""
+        data = super()._repr_mimebundle_(**kwargs) or {}
+        data["text/plain"] = self._repr_text_table()
+        data["text/html"] = self._repr_html_table()
+        return data
+
+    def __repr__(self) -> str:
+        return f"<CancelPanel {self._adapter.kind} job={self._adapter.job_id} products={list(self.rows)}>"
