@@ -6,8 +6,7 @@ import pytest
 
 from xrt_widgets import Emulator, XRTProductRequest
 
-USER = "astro@example.org"
-GLOBALS = dict(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, posErr=1)
+from support import GLOBALS, USER
 
 
 @pytest.fixture

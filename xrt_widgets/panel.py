@@ -265,6 +265,7 @@ class CancelPanel(widgets.VBox):
         self._title = title
         self._lock = threading.RLock()
         self._inflight: Optional[Future] = None
+        self._last_action: Optional[Future] = None
         self._history: list[dict] = []
         self._progress: dict[str, str] = {}
         self._syncing = False
@@ -279,16 +280,17 @@ class CancelPanel(widgets.VBox):
         self.rows_box.add_class("xrtw-rows")
         self.rows: dict[str, _Row] = {}
 
-        button = dict(layout=widgets.Layout(width="auto"))
-        self.select_all_button = widgets.Button(description="Select all", icon="check-square", **button)
-        self.select_none_button = widgets.Button(description="Select none", icon="square", **button)
-        self.refresh_button = widgets.Button(description="Refresh", icon="refresh",
-                                             tooltip="Ask the server for the build status (one request)", **button)
-        self.cancel_button = widgets.Button(description="Cancel selected", icon="ban", button_style="danger",
-                                            tooltip="Cancel the ticked products on the server", **button)
-        self.remove_button = widgets.Button(description="Remove selected", icon="trash", button_style="warning",
-                                            tooltip="Remove the ticked products from the unsubmitted request",
-                                            **button)
+        def button(**kw: Any) -> widgets.Button:  # each button gets its own Layout: they are shown apart
+            return widgets.Button(layout=widgets.Layout(width="auto"), **kw)
+
+        self.select_all_button = button(description="Select all", icon="check-square")
+        self.select_none_button = button(description="Select none", icon="square")
+        self.refresh_button = button(description="Refresh", icon="refresh",
+                                             tooltip="Ask the server for the build status (one request)")
+        self.cancel_button = button(description="Cancel selected", icon="ban", button_style="danger",
+                                            tooltip="Cancel the ticked products on the server")
+        self.remove_button = button(description="Remove selected", icon="trash", button_style="warning",
+                                            tooltip="Remove the ticked products from the unsubmitted request")
         for b, cls in ((self.select_all_button, "xrtw-select-all"), (self.select_none_button, "xrtw-select-none"),
                        (self.refresh_button, "xrtw-refresh"), (self.cancel_button, "xrtw-cancel"),
                        (self.remove_button, "xrtw-remove")):
@@ -299,8 +301,8 @@ class CancelPanel(widgets.VBox):
                                      self.cancel_button, self.remove_button, self.busy_indicator])
 
         self.confirm_text = widgets.HTML()
-        self.confirm_button = widgets.Button(description="Confirm", button_style="danger", icon="check", **button)
-        self.back_button = widgets.Button(description="Back", icon="arrow-left", **button)
+        self.confirm_button = button(description="Confirm", button_style="danger", icon="check")
+        self.back_button = button(description="Back", icon="arrow-left")
         self.confirm_button.add_class("xrtw-confirm")
         self.back_button.add_class("xrtw-back")
         self.confirm_box = widgets.HBox([self.confirm_text, self.confirm_button, self.back_button],
@@ -342,6 +344,11 @@ class CancelPanel(widgets.VBox):
         (``time``, ``action``, ``asked``, ``ok``, ``codes``, ``error``)."""
         with self._lock:
             return [dict(entry, asked=list(entry["asked"]), codes=dict(entry["codes"])) for entry in self._history]
+
+    @property
+    def last_action(self) -> Optional[Future]:
+        """The future of the most recent request sent (by a click or a method), or None."""
+        return self._last_action
 
     @property
     def products(self) -> list[str]:
@@ -501,7 +508,7 @@ class CancelPanel(widgets.VBox):
     def _dispatch(self, action: str, names: list[str], work: Callable[[], Any], apply: Callable, label: str
                   ) -> Future:
         fut: Future = Future()
-        self._inflight = fut
+        self._inflight = self._last_action = fut
         self._set_busy(True, label)
         try:
             _pool().submit(self._run, fut, action, names, work, apply)
