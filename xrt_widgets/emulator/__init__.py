@@ -18,9 +18,9 @@ from typing import Any, Optional
 from .clock import Clock
 from .faults import FaultQueue, endpoint_path
 from .server import EmulatorServer
-from .store import DEFAULT_DURATIONS, Job, JobStore
+from .store import DEFAULT_DURATIONS, DEMO_DURATIONS, Job, JobStore
 
-__all__ = ["Emulator", "DEFAULT_DURATIONS"]
+__all__ = ["Emulator", "DEFAULT_DURATIONS", "DEMO_DURATIONS"]
 
 
 class Emulator:

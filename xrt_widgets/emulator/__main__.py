@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from . import Emulator
+from . import DEMO_DURATIONS, Emulator
 
 
 def _durations(text: str) -> dict:
@@ -25,10 +25,14 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
     parser.add_argument("--durations", type=_durations, default=None,
                         help="per product, seconds running or requested:queued:running, e.g. lc=600,image=1:1:3")
+    parser.add_argument("--demo", action="store_true",
+                        help="use the demo durations (minutes; Image complete at once); --durations overrides")
     parser.add_argument("--reply-delay", type=float, default=0.0, help="seconds to wait before each reply")
     parser.add_argument("--state-file", default=None, help="keep jobs in this JSON file across restarts")
     args = parser.parse_args(argv)
-    emu = Emulator(host=args.host, port=args.port, durations=args.durations, reply_delay=args.reply_delay,
+    durations = dict(DEMO_DURATIONS) if args.demo else {}
+    durations.update(args.durations or {})
+    emu = Emulator(host=args.host, port=args.port, durations=durations or None, reply_delay=args.reply_delay,
                    state_file=args.state_file).start()
     print(f"UKSSDC emulator serving at {emu.base_url}", flush=True)
     print(f"  export XRT_WIDGETS_BASE_URL={emu.base_url}", flush=True)

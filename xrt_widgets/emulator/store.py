@@ -22,7 +22,7 @@ from typing import Any, Optional
 from ..products import PRODUCTS, resolve
 from .clock import Clock
 
-__all__ = ["JobStore", "DEFAULT_DURATIONS", "API_VERSION"]
+__all__ = ["JobStore", "DEFAULT_DURATIONS", "DEMO_DURATIONS", "API_VERSION"]
 
 API_VERSION = "1.12"
 CANCELLABLE = frozenset({1, 2, 3, 5})
@@ -54,6 +54,18 @@ DEFAULT_DURATIONS: dict[str, tuple[float, float, float]] = {
     "xastrom": (2, 5, 60),
     "image": (1, 2, 5),
     "sourceDet": (2, 10, 300),
+}
+
+#: Durations for the demo: things move within minutes, and Image is complete at once, so that the
+#: demo shows both a cancel that succeeds and one that finds the product already finished.
+DEMO_DURATIONS: dict[str, tuple[float, float, float]] = {
+    "lc": (2, 5, 300),
+    "spec": (2, 5, 600),
+    "psf": (1, 2, 45),
+    "enh": (2, 5, 120),
+    "xastrom": (1, 2, 30),
+    "image": (0, 0, 0),
+    "sourceDet": (2, 5, 200),
 }
 
 STEPS: dict[str, list] = {
