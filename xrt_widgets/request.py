@@ -426,7 +426,11 @@ class XRTProductRequest:
         One status check tells: a product now in build status -4 was
         cancelled by us.
         """
-        suspects = [name for name, v in per_product.items() if v["code"] == 1]
+        # A product this request already saw finish or get cancelled is truly "already finished":
+        # a -4 for it now says nothing about this call.
+        suspects = [name for name, v in per_product.items() if v["code"] == 1 and name not in self._finished]
+        if not suspects:
+            return
         status = self.checkProductStatus(suspects)
         for name in suspects:
             entry = status.get(name)
