@@ -18,7 +18,7 @@ import datetime as _dt
 import html
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterable, Optional
 
 import ipywidgets as widgets
@@ -103,6 +103,7 @@ def stylesheet() -> str:
         rules.append(f".xrtw-row.xrtw-status-{slug}{{background-color:{colour}}}")
     for code in codes.CANCEL_RESULT.values():
         rules.append(f".xrtw-summary.xrtw-result-{code.slug}{{background-color:{code.colour}}}")
+        rules.append(f".xrtw-row.xrtw-status-{code.slug}{{background-color:{code.colour}}}")  # a job's row
     return "<style>" + "".join(rules) + "</style>"
 
 
@@ -244,6 +245,9 @@ class CancelPanel(widgets.VBox):
         anything (the :meth:`cancel` method never asks).
     title : str, optional
         A heading; by default the JobID and the number of products.
+    executor : concurrent.futures.Executor, optional
+        Where the network calls run; by default a small pool shared by all
+        panels. A :class:`~xrt_widgets.board.JobBoard` passes its bounded pool.
 
     Examples
     --------
@@ -259,8 +263,10 @@ class CancelPanel(widgets.VBox):
     result = traitlets.Any(None, allow_none=True, help="The last (ok, perProduct) pair from a cancel.")
     error = traitlets.Unicode("", help="The error shown in the panel ('' when there is none).")
 
-    def __init__(self, request: Any, *, confirm: bool = True, title: Optional[str] = None, **kwargs: Any) -> None:
+    def __init__(self, request: Any, *, confirm: bool = True, title: Optional[str] = None,
+                 executor: Optional[Executor] = None, **kwargs: Any) -> None:
         self._adapter = RequestAdapter(request)
+        self._executor = executor
         self.confirm = bool(confirm)
         self._title = title
         self._lock = threading.RLock()
@@ -511,7 +517,7 @@ class CancelPanel(widgets.VBox):
         self._inflight = self._last_action = fut
         self._set_busy(True, label)
         try:
-            _pool().submit(self._run, fut, action, names, work, apply)
+            (self._executor or _pool()).submit(self._run, fut, action, names, work, apply)
         except Exception as exc:  # the pool is shut down (interpreter exit)
             self._set_busy(False)
             self._show_error(f"Could not start the request: {exc}")

@@ -1,0 +1,207 @@
+"""JobBoard against the emulator: listing, reattaching, bulk cancel, the refresh schedule."""
+
+from __future__ import annotations
+
+import pytest
+import traitlets
+
+from support import USER
+from xrt_widgets import Emulator, JobBoard, XRTProductRequest
+
+
+class FakeTimer:
+    """Stands in for threading.Timer: records what was scheduled; the test fires it."""
+
+    made: list = []
+
+    def __init__(self, seconds, callback):
+        self.seconds, self.callback, self.cancelled, self.started = seconds, callback, False, False
+        FakeTimer.made.append(self)
+
+    def start(self):
+        self.started = True
+
+    def cancel(self):
+        self.cancelled = True
+
+
+@pytest.fixture
+def timers():
+    FakeTimer.made = []
+    return FakeTimer.made
+
+
+def fire(timers):
+    timer = [t for t in timers if t.started and not t.cancelled][-1]
+    timer.cancelled = True
+    timer.callback()
+
+
+def wait(board):
+    if board.last_action is not None:
+        board.last_action.result(timeout=20)
+
+
+def make_board(emu, **kwargs):
+    kwargs.setdefault("timer_factory", FakeTimer)
+    board = JobBoard(USER, base_url=emu.base_url, **kwargs)
+    wait(board)
+    return board
+
+
+def test_lists_jobs_newest_first_with_quota(emu):
+    first = emu.add_job(USER, ["LightCurve", "Spectrum"], name="GRB A", age=300)
+    second = emu.add_job(USER, ["StandardPos"], name="GRB B", age=30)
+    emu.add_job("other@example.org", ["Image"], name="not mine")
+    board = make_board(emu)
+    assert [j["JobID"] for j in board.jobs] == [second, first]
+    assert board.active_jobs == 2 and "<b>2</b>" in board.quota.value
+    assert board.entries[first].products == ["LightCurve", "Spectrum"]
+    assert emu.request_count("list") == 1 and emu.request_count("count") == 1
+    for entry in board.entries.values():
+        assert entry.stale and "not checked yet" in entry.summary.value
+        assert f"xrtw-job-{entry.job_id}" in entry.header._dom_classes
+    board.close()
+
+
+def test_first_refresh_clears_stale_and_reattached_panel_cancels(emu):
+    job = emu.add_job(USER, ["LightCurve", "Spectrum"], name="yesterday's job")
+    board = make_board(emu)
+    board.refresh().result(timeout=20)
+    entry = board.entries[job]
+    assert not entry.stale and entry.statuses["LightCurve"]["code"] == 1
+    entry.toggle.value = True  # expand: the job's CancelPanel, bound with from_job
+    panel = entry.panel
+    assert panel is not None and panel.request.JobID == job and panel.products == ["LightCurve", "Spectrum"]
+    ok, per = panel.cancel(["Spectrum"]).result(timeout=20)
+    assert ok == 1 and emu.status(job, "Spectrum") == -4
+    assert entry.statuses["Spectrum"] == {"code": 0, "slug": "cancelled", "source": "cancel"}
+    board.close()
+
+
+def test_bulk_cancel_one_request_per_job_and_a_failing_job(emu):
+    jobs = [emu.add_job(USER, ["LightCurve", "Spectrum"], name=f"job {i}") for i in range(3)]
+    board = make_board(emu, confirm=True)
+    for job in jobs:
+        board.entries[job].checkbox.value = True
+    emu.inject("cancel", "status", status=500)  # the first cancel to arrive fails
+    board.cancel_button.click()
+    assert "Cancel 6 products in 3 jobs?" in board.confirm_text.value
+    assert emu.request_count("cancel") == 0
+    board.confirm_button.click()
+    results = board.last_action.result(timeout=20)
+    assert emu.request_count("cancel") == 3
+    oks = sorted(v[0] for v in results.values())
+    assert oks == [-1, 1, 1]
+    failed = next(j for j, v in results.items() if v[0] == -1)
+    assert "500" in board.entries[failed].error and "xrtw-status-http-error" in board.entries[failed].header._dom_classes
+    for job in jobs:
+        if job != failed:
+            assert emu.status(job, "LightCurve") == -4 and emu.status(job, "Spectrum") == -4
+            assert "xrtw-status-ok" in board.entries[job].header._dom_classes
+    assert emu.status(failed, "LightCurve") == 1  # nothing cancelled there
+    assert "1 failed" in board.summary.value and str(failed) in board.error
+    board.close()
+
+
+def test_bulk_cancel_products_ticked_inside_two_jobs(emu):
+    a = emu.add_job(USER, ["LightCurve", "Spectrum", "Image"])
+    b = emu.add_job(USER, ["StandardPos", "Spectrum"])
+    board = make_board(emu, confirm=False)
+    board.entries[a].toggle.value = True
+    board.entries[b].toggle.value = True
+    board.entries[a].panel.selected = ["Spectrum"]
+    board.entries[b].panel.selected = ["StandardPos"]
+    assert board.selection() == {a: ["Spectrum"], b: ["StandardPos"]}
+    board.cancel_button.click()
+    results = board.last_action.result(timeout=20)
+    assert results[a][0] == 1 and results[b][0] == 1
+    assert "xrtw-status-cancelled" in board.entries[a].panel.rows["Spectrum"].box._dom_classes
+    assert "xrtw-status-cancelled" in board.entries[b].panel.rows["StandardPos"].box._dom_classes
+    assert emu.status(a, "LightCurve") == 1 and emu.status(b, "Spectrum") == 1
+    assert emu.request_count("cancel") == 2
+    board.close()
+
+
+def test_interval_is_at_least_ten_seconds(emu):
+    board = make_board(emu)
+    assert board.interval == 60
+    with pytest.raises(traitlets.TraitError, match="at least 10"):
+        board.interval = 5
+    board.close()
+    with pytest.raises(traitlets.TraitError):
+        JobBoard(USER, base_url=emu.base_url, interval=1, load=False)
+
+
+def test_auto_refresh_schedule_polls_only_unfinished_backs_off_and_stops(emu, timers):
+    running = emu.add_job(USER, ["LightCurve"])
+    done = emu.add_job(USER, ["Image"])
+    emu.advance(30)  # Image (5 s) is complete, the light curve is running
+    board = make_board(emu, interval=20)
+    assert timers == []  # off by default
+    board.refresh().result(timeout=20)
+    assert board.watched() == [running]
+    emu.reset_counts()
+    board.auto_refresh = True
+    assert timers[-1].seconds == 20
+    fire(timers)
+    board.last_action.result(timeout=20)
+    assert emu.request_count("status") == 1  # only the unfinished job
+    assert emu.log[-1]["body"]["JobID"] == running
+    assert timers[-1].seconds == 20 and timers[-1].started
+    # an error backs off: the next poll waits twice as long
+    emu.inject("status", "status", status=500)
+    fire(timers)
+    board.last_action.result(timeout=20)
+    assert "500" in board.error
+    assert timers[-1].seconds == 40 and "backing off" in board.since.value
+    fire(timers)
+    board.last_action.result(timeout=20)
+    assert board.error == "" and timers[-1].seconds == 20
+    # once everything is finished the board stops by itself
+    emu.advance(10_000)
+    fire(timers)
+    board.last_action.result(timeout=20)
+    assert not board.auto_refresh
+    assert not [t for t in timers if t.started and not t.cancelled]
+    assert done not in board.watched()
+    board.close()
+
+
+def test_closing_pauses_auto_refresh(emu, timers):
+    emu.add_job(USER, ["LightCurve"])
+    board = make_board(emu)
+    board.auto_refresh = True
+    pending = timers[-1]
+    board.close()
+    assert pending.cancelled
+    emu.reset_counts()
+    pending.callback()  # a timer that fired anyway does nothing once closed
+    assert emu.request_count() == 0
+
+
+def test_since_line_counts_seconds_from_the_clock(emu, timers):
+    now = [1000.0]
+    emu.add_job(USER, ["LightCurve"])
+    board = make_board(emu, clock=lambda: now[0])
+    board.refresh().result(timeout=20)
+    now[0] += 42
+    board._render_since()
+    assert "Last refresh 42 s ago" in board.since.value
+    board.close()
+
+
+def test_emulator_state_file_survives_restart(tmp_path):
+    state = tmp_path / "jobs.json"
+    with Emulator(state_file=str(state), manual_clock=True) as emu:
+        job = emu.add_job(USER, ["LightCurve", "Spectrum"], name="kept")
+        first_url = emu.base_url
+    with Emulator(state_file=str(state), manual_clock=True) as emu2:
+        assert emu2.base_url != first_url or True
+        req = XRTProductRequest.from_job(USER, job, ["LightCurve", "Spectrum"], base_url=emu2.base_url)
+        assert [j["JobID"] for j in req.listOldJobs()] == [job]
+        ok, per = req.cancelProducts(["LightCurve"])
+        assert (ok, per["LightCurve"]["code"]) == (1, 0)
+    with Emulator(state_file=str(state), manual_clock=True) as emu3:
+        assert emu3.status(job, "LightCurve") == -4  # the cancel was kept too
+        assert emu3.add_job(USER, ["Image"]) == job + 1

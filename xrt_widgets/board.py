@@ -1,0 +1,608 @@
+"""``JobBoard``: every UKSSDC job of a user in one panel, with bulk cancel and polite auto-refresh.
+
+The board lists the user's jobs (``listOldJobs``, newest first) with the
+number of active jobs (``countActiveJobs``) as a quota line. Each job can be
+expanded into the :class:`~xrt_widgets.panel.CancelPanel` of that job,
+bound with :meth:`XRTProductRequest.from_job`, so jobs submitted elsewhere
+can be cancelled here. Bulk actions send one request per job, run
+concurrently in a bounded pool; a failing job never stops the others.
+
+Auto-refresh is off by default. When on, it polls no more often than every
+10 s (default 60 s, as the service asks), only jobs with unfinished
+products, backs off on errors, stops by itself when nothing is left to
+watch, and pauses while the widget is closed. Its timer is injectable, so
+tests drive it without sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable, Optional
+
+import ipywidgets as widgets
+import traitlets
+
+from . import codes
+from .client import DEFAULT_TIMEOUT, Timeout, Transport
+from .errors import XRTError
+from .panel import CancelPanel, escape, stylesheet
+from .products import LONG_NAMES, resolve
+from .request import XRTProductRequest, _count_active_jobs, _list_old_jobs
+
+__all__ = ["JobBoard", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF"]
+
+MIN_INTERVAL = 10.0
+DEFAULT_INTERVAL = 60.0
+MAX_BACKOFF = 900.0
+
+
+class _Timer:
+    """A one-shot timer on a daemon thread (the default for auto-refresh)."""
+
+    def __init__(self, seconds: float, callback: Callable[[], None]) -> None:
+        self._timer = threading.Timer(seconds, callback)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+class _JobRow:
+    """One job: its request, its known build statuses, its row widgets and (when expanded) its panel."""
+
+    def __init__(self, board: "JobBoard", info: dict) -> None:
+        self.board = board
+        self.info = info
+        self.job_id = int(info["JobID"])
+        self.products = [p for p in LONG_NAMES if info.get(p) is True]
+        self.request = XRTProductRequest.from_job(board.user, self.job_id, self.products or ["LightCurve"],
+                                                  base_url=board.transport.base_url, session=board.transport.session,
+                                                  timeout=board.transport.timeout)
+        self.statuses: dict[str, dict] = {}  # long name -> {"code", "slug", "source"}
+        self.stale = True
+        self.result: Optional[tuple] = None
+        self.error = ""
+        self.panel: Optional[CancelPanel] = None
+
+        self.checkbox = widgets.Checkbox(value=False, indent=False, description=f"{self.job_id}",
+                                         layout=widgets.Layout(width="110px"))
+        self.checkbox.observe(lambda _c: board._on_job_tick(), names=["value"])
+        self.toggle = widgets.ToggleButton(value=False, description="Details", icon="chevron-down",
+                                           layout=widgets.Layout(width="auto"))
+        self.toggle.observe(self._on_toggle, names=["value"])
+        self.summary = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
+        self.header = widgets.HBox([self.checkbox, self.summary, self.toggle], layout=widgets.Layout(width="100%"))
+        self.header.add_class("xrtw-row")
+        self.header.add_class("xrtw-job")
+        self.header.add_class(f"xrtw-job-{self.job_id}")
+        self.detail = widgets.VBox(layout=widgets.Layout(display="none", margin="0 0 0 24px"))
+        self.box = widgets.VBox([self.header, self.detail])
+        self._slug = ""
+        self.render()
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        """True when no product can still be cancelled (or the job's products are no longer held)."""
+        if not self.products:
+            return True
+        if self.info.get("hasProd") is False and not self.statuses:
+            return True  # the products were built and have since been deleted: nothing to cancel
+        return all(self._terminal(n) for n in self.products)
+
+    def _terminal(self, name: str) -> bool:
+        status = self.statuses.get(name)
+        if not status:
+            return False
+        family = "cancel_code" if status["source"] == "cancel" else "build_status"
+        return codes.lookup(family, status["code"]).terminal
+
+    def unfinished(self) -> list[str]:
+        return [n for n in self.products if not self._terminal(n)]
+
+    # -- panel ---------------------------------------------------------------------------------
+    def ensure_panel(self) -> CancelPanel:
+        if self.panel is None:
+            self.panel = CancelPanel(self.request, confirm=True, executor=self.board._pool,
+                                     title=f"Job {self.job_id}: {self.info.get('Name', '')}")
+            self.panel.style_sheet.value = ""  # the board carries the stylesheet once
+            self.panel.observe(self._on_panel_statuses, names=["statuses"])
+            self.detail.children = (self.panel,)
+        return self.panel
+
+    def _on_toggle(self, change: dict) -> None:
+        try:
+            if change["new"]:
+                self.ensure_panel()
+            self.detail.layout.display = "flex" if change["new"] else "none"
+            self.toggle.icon = "chevron-up" if change["new"] else "chevron-down"
+        except Exception as exc:
+            self.board._show_error(f"Could not open job {self.job_id}: {exc}")
+
+    def _on_panel_statuses(self, change: dict) -> None:
+        for name, status in change["new"].items():
+            if status.get("source") in ("cancel", "status"):
+                self.statuses[name] = {"code": status["code"], "slug": status["slug"], "source": status["source"]}
+                self.stale = False
+        self.render()
+
+    def selected_products(self) -> list[str]:
+        """What a bulk cancel asks for this job: the products ticked in its panel, else all of a ticked job."""
+        if self.panel is not None and self.panel.selected:
+            return list(self.panel.selected)
+        if self.checkbox.value:
+            return self.unfinished() or list(self.products)
+        return []
+
+    # -- actions (called from the board) -------------------------------------------------------
+    def cancel(self, names: list[str]) -> Future:
+        if self.panel is not None:
+            return self.panel.cancel(names)
+        return self.board._pool.submit(self.request.cancelProducts, list(names))
+
+    def refresh(self) -> Future:
+        names = self.unfinished()
+        if self.panel is not None:
+            return self.panel.refresh()
+        return self.board._pool.submit(self.request.checkProductStatus, names)
+
+    def apply_cancel(self, names: list[str], value: Any) -> None:
+        if value is None:  # the panel refused locally (nothing sent)
+            return
+        ok, per = value
+        self.result = (ok, per)
+        if "ERROR" in per:
+            self.error = str(per["ERROR"])
+        else:
+            self.error = ""
+            for name in names:
+                code = per[name]["code"]
+                self.statuses[name] = {"code": code, "slug": codes.lookup("cancel_code", code).slug,
+                                       "source": "cancel"}
+        self.checkbox.value = False
+        self.render()
+
+    def apply_status(self, names: list[str], value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, dict) and "ERROR" in value:
+            self.error = str(value["ERROR"])
+            self.render()
+            raise XRTError(self.error)
+        for name in names:
+            entry = value.get(name) if isinstance(value, dict) else None
+            if isinstance(entry, dict):
+                code = entry.get("statusCode")
+                self.statuses[name] = {"code": code, "slug": codes.lookup("build_status", code).slug,
+                                       "source": "status"}
+        self.stale = False
+        self.error = ""
+        self.render()
+
+    # -- rendering -----------------------------------------------------------------------------
+    def render(self) -> None:
+        info = self.info
+        held = "products held" if info.get("hasProd") else "products no longer held"
+        parts = []
+        for name in self.products:
+            status = self.statuses.get(name)
+            if status:
+                family = "cancel_code" if status["source"] == "cancel" else "build_status"
+                code = codes.lookup(family, status["code"])
+                parts.append(f'<span title="{escape(code.meaning)}">{escape(name)} {code.icon} '
+                             f"{escape(code.label)}</span>")
+            else:
+                parts.append(escape(name))
+        stale = ' <i class="xrtw-stale">(status not checked yet)</i>' if self.stale else ""
+        result = ""
+        if self.result is not None:
+            rc = codes.lookup("cancel_result", self.result[0])
+            result = f" · <b>{rc.icon} {escape(rc.label)} (ok = {escape(self.result[0])})</b>"
+        error = f' · <span class="xrtw-job-error">⚠ {escape(self.error)}</span>' if self.error else ""
+        self.summary.value = (f"<b>{escape(info.get('Name', ''))}</b> · submitted {escape(info.get('DateSubmitted', ''))}"
+                              f" · {held}<br>{' · '.join(parts) or 'no products'}{stale}{result}{error}")
+        slug = self._row_slug()
+        if slug != self._slug:
+            if self._slug:
+                self.header.remove_class(f"xrtw-status-{self._slug}")
+            self.header.add_class(f"xrtw-status-{slug}")
+            self._slug = slug
+        self.checkbox.disabled = self.finished
+
+    def _row_slug(self) -> str:
+        """The job row's colour: its last cancel result, else its least advanced product's status."""
+        if self.result is not None:
+            return codes.lookup("cancel_result", self.result[0]).slug
+        if self.error:
+            return "unknown-code"
+        if self.stale:
+            return "not-checked"
+        if self.finished:
+            return "complete"
+        return "running"
+
+
+class JobBoard(widgets.VBox):
+    """Every job of a user, with its products, in one panel.
+
+    Parameters
+    ----------
+    user : str
+        The registered email address.
+    base_url, timeout, session
+        As for :class:`~xrt_widgets.XRTProductRequest`.
+    max_workers : int
+        How many requests may be in flight at once (bulk cancel, refresh).
+    auto_refresh : bool
+        Start polling at once (off by default).
+    interval : float
+        Seconds between polls; never less than 10 (default 60).
+    confirm : bool
+        Ask before a bulk cancel sent by a click.
+    load : bool
+        List the jobs at once (in the background); otherwise call :meth:`reload`.
+    timer_factory : callable, optional
+        ``timer_factory(seconds, callback)`` -> an object with ``start()``
+        and ``cancel()``; a :class:`threading.Timer` by default.
+    clock : callable, optional
+        Returns the time in seconds (``time.monotonic`` by default).
+    """
+
+    jobs = traitlets.List(help="The job listing (listOldJobs entries), newest first.")
+    busy = traitlets.Bool(False, help="True while the board has requests in flight.")
+    active_jobs = traitlets.Int(None, allow_none=True, help="countActiveJobs, once known.")
+    error = traitlets.Unicode("", help="The board's error line ('' when there is none).")
+    auto_refresh = traitlets.Bool(False, help="Whether the board polls the service by itself.")
+    interval = traitlets.Float(DEFAULT_INTERVAL, help="Seconds between polls (at least 10).")
+    last_refresh = traitlets.Float(None, allow_none=True, help="clock() time of the last completed refresh.")
+    results = traitlets.Dict(help="JobID -> the last (ok, perProduct) of a bulk cancel.")
+
+    def __init__(self, user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
+                 session: Any = None, max_workers: int = 4, auto_refresh: bool = False,
+                 interval: float = DEFAULT_INTERVAL, confirm: bool = True, load: bool = True,
+                 timer_factory: Optional[Callable] = None, clock: Optional[Callable[[], float]] = None,
+                 **kwargs: Any) -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        self.user = user
+        self.transport = Transport(base_url, timeout=timeout, session=session)
+        self.confirm = confirm
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="xrt_widgets-board")
+        self.max_workers = max_workers
+        self._timer_factory = timer_factory or _Timer
+        self._clock = clock or time.monotonic
+        self._timer: Any = None
+        self._current_delay = 0.0
+        self._lock = threading.RLock()
+        self._inflight: Optional[Future] = None
+        self._last_action: Optional[Future] = None
+        self._closed = False
+        self.entries: dict[int, _JobRow] = {}
+
+        self.style_sheet = widgets.HTML(stylesheet(), layout=widgets.Layout(display="none"))
+        self.title = widgets.HTML(f"<b>UKSSDC jobs of {escape(user)}</b>")
+        self.quota = widgets.HTML("Active jobs: not checked yet")
+        self.quota.add_class("xrtw-quota")
+        self.since = widgets.HTML("Not refreshed yet")
+        self.since.add_class("xrtw-since")
+        self.jobs_box = widgets.VBox()
+        self.jobs_box.add_class("xrtw-jobs")
+
+        def button(**kw: Any) -> widgets.Button:
+            return widgets.Button(layout=widgets.Layout(width="auto"), **kw)
+
+        self.reload_button = button(description="Reload list", icon="list")
+        self.refresh_button = button(description="Refresh", icon="refresh")
+        self.cancel_button = button(description="Cancel selected", icon="ban", button_style="danger")
+        self.auto_toggle = widgets.ToggleButton(value=False, description="Auto-refresh", icon="clock-o")
+        for b, cls in ((self.reload_button, "xrtw-reload"), (self.refresh_button, "xrtw-refresh"),
+                       (self.cancel_button, "xrtw-cancel"), (self.auto_toggle, "xrtw-auto")):
+            b.add_class(cls)
+        self.busy_indicator = widgets.HTML()
+        self.actions = widgets.HBox([self.reload_button, self.refresh_button, self.cancel_button, self.auto_toggle,
+                                     self.busy_indicator])
+        self.confirm_text = widgets.HTML()
+        self.confirm_button = button(description="Confirm", icon="check", button_style="danger")
+        self.back_button = button(description="Back", icon="arrow-left")
+        self.confirm_button.add_class("xrtw-confirm")
+        self.back_button.add_class("xrtw-back")
+        self.confirm_box = widgets.HBox([self.confirm_text, self.confirm_button, self.back_button],
+                                        layout=widgets.Layout(display="none"))
+        self.summary = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.summary.add_class("xrtw-summary")
+        self.error_line = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.error_line.add_class("xrtw-error")
+
+        self.reload_button.on_click(lambda _b: self._guard(self.reload))
+        self.refresh_button.on_click(lambda _b: self._guard(self.refresh))
+        self.cancel_button.on_click(lambda _b: self._guard(self._on_cancel_click))
+        self.confirm_button.on_click(lambda _b: self._guard(self.cancel_selected))
+        self.back_button.on_click(lambda _b: self._hide_confirm())
+        self.auto_toggle.observe(lambda c: setattr(self, "auto_refresh", c["new"]), names=["value"])
+        super().__init__(children=(self.style_sheet, self.title, self.quota, self.actions, self.confirm_box,
+                                   self.summary, self.error_line, self.since, self.jobs_box), **kwargs)
+        self.add_class("xrtw-panel")
+        self.add_class("xrtw-board")
+        self.interval = interval
+        self.auto_refresh = auto_refresh
+        if load:
+            self.reload()
+
+    # -- traits ---------------------------------------------------------------------------------
+    @traitlets.validate("interval")
+    def _valid_interval(self, proposal: dict) -> float:
+        value = float(proposal["value"])
+        if value < MIN_INTERVAL:
+            raise traitlets.TraitError(f"interval must be at least {MIN_INTERVAL:g} s: the UKSSDC asks clients "
+                                       "not to poll more often")
+        return value
+
+    @traitlets.observe("auto_refresh")
+    def _on_auto(self, change: dict) -> None:
+        self.auto_toggle.value = change["new"]
+        if change["new"]:
+            self._current_delay = self.interval
+            self._schedule()
+        else:
+            self._cancel_timer()
+        self._render_since()
+
+    @property
+    def last_action(self) -> Optional[Future]:
+        """The future of the most recent board action."""
+        return self._last_action
+
+    # -- listing ---------------------------------------------------------------------------------
+    def reload(self) -> Future:
+        """List the user's jobs and count the active ones (two requests, in the background)."""
+        def work():
+            jobs = _list_old_jobs(self.transport, self.user)
+            try:
+                active: Optional[int] = _count_active_jobs(self.transport, self.user)
+            except XRTError:
+                active = None
+            return jobs, active
+
+        return self._start("Listing jobs…", work, self._apply_listing)
+
+    def _apply_listing(self, value: tuple) -> None:
+        jobs, active = value
+        self.jobs = jobs
+        entries = {}
+        for info in jobs:
+            job_id = int(info["JobID"])
+            old = self.entries.get(job_id)
+            if old is not None:
+                old.info = info
+                old.render()
+                entries[job_id] = old
+            else:
+                entries[job_id] = _JobRow(self, info)
+        self.entries = entries
+        self.jobs_box.children = tuple(e.box for e in entries.values())
+        self.active_jobs = active
+        self.quota.value = (f"Active jobs (queued or running): <b>{active}</b>" if active is not None
+                            else "Active jobs: unknown (the count failed)")
+        self.title.value = f"<b>UKSSDC jobs of {escape(self.user)}</b> · {len(entries)} jobs"
+
+    # -- refresh ---------------------------------------------------------------------------------
+    def watched(self) -> list[int]:
+        """JobIDs that still have products to watch (what a refresh polls)."""
+        return [j for j, e in self.entries.items() if not e.finished]
+
+    def refresh(self) -> Future:
+        """One status request per job with unfinished products, concurrently; none when none are left."""
+        def work():
+            targets = [self.entries[j] for j in self.watched()]
+            futures = [(e, e.unfinished(), e.refresh()) for e in targets]
+            failures = []
+            for entry, names, fut in futures:
+                try:
+                    value = fut.result()
+                    if entry.panel is None:
+                        with self._lock:
+                            entry.apply_status(names, value)
+                    elif entry.panel.error:
+                        failures.append(f"job {entry.job_id}: {entry.panel.error}")
+                except Exception as exc:
+                    failures.append(f"job {entry.job_id}: {exc}")
+            return len(targets), failures
+
+        return self._start("Refreshing…", work, self._apply_refresh)
+
+    def _apply_refresh(self, value: tuple) -> None:
+        polled, failures = value
+        self.last_refresh = self._clock()
+        if failures:
+            self._show_error("Refresh failed for " + "; ".join(failures))
+            self._current_delay = min(max(self._current_delay, self.interval) * 2, MAX_BACKOFF)
+        else:
+            self._show_error("")
+            self._current_delay = self.interval
+        self._render_since()
+
+    # -- bulk cancel -----------------------------------------------------------------------------
+    def selection(self) -> dict[int, list[str]]:
+        """JobID -> products a bulk cancel would ask for."""
+        return {j: names for j, e in self.entries.items() if (names := e.selected_products())}
+
+    def _on_cancel_click(self) -> None:
+        chosen = self.selection()
+        if self.confirm and chosen:
+            n_products = sum(len(v) for v in chosen.values())
+            self.confirm_text.value = (f"<b>Cancel {n_products} product{'s' if n_products != 1 else ''} in "
+                                       f"{len(chosen)} job{'s' if len(chosen) != 1 else ''}?</b> "
+                                       "This cannot be undone.")
+            self.confirm_box.layout.display = "flex"
+            return
+        self.cancel_selected()
+
+    def _hide_confirm(self) -> None:
+        self.confirm_box.layout.display = "none"
+
+    def _on_job_tick(self) -> None:
+        """A job was ticked or unticked: a pending confirmation no longer names the right count."""
+        self._hide_confirm()
+
+    def cancel_selected(self, selection: Optional[dict] = None) -> Future:
+        """Cancel, in one request per job, what is ticked (or ``selection``: JobID -> product names).
+
+        Returns a future resolving to ``{JobID: (ok, perProduct)}`` once every job's row shows its result.
+        """
+        self._hide_confirm()
+        chosen = self.selection() if selection is None else {
+            int(j): [resolve(n).long for n in names] for j, names in selection.items()}
+        if not chosen:
+            self._show_error("Tick at least one job or product to cancel.")
+            done: Future = Future()
+            done.set_result({})
+            return done
+        unknown = [j for j in chosen if j not in self.entries]
+        if unknown:
+            raise ValueError(f"unknown JobIDs: {unknown}")
+
+        def work():
+            futures = {j: (names, self.entries[j].cancel(names)) for j, names in chosen.items()}
+            results = {}
+            for job_id, (names, fut) in futures.items():
+                try:
+                    value = fut.result()
+                except Exception as exc:  # one failing job never stops the others
+                    value = (-1, {"ERROR": f"{type(exc).__name__}: {exc}"})
+                if value is None:
+                    value = (-1, {"ERROR": self.entries[job_id].panel.error if self.entries[job_id].panel
+                                  else "nothing was sent"})
+                with self._lock:
+                    self.entries[job_id].apply_cancel(names, value)
+                results[job_id] = value
+            return results
+
+        return self._start(f"Cancelling in {len(chosen)} jobs…", work, self._apply_bulk)
+
+    def _apply_bulk(self, results: dict) -> None:
+        self.results = {**self.results, **results}
+        oks = [v[0] for v in results.values()]
+        failed = [j for j, v in results.items() if v[0] == -1]
+        text = (f"{sum(1 for o in oks if o == 1)} of {len(oks)} jobs fully cancelled, "
+                f"{sum(1 for o in oks if o == 2)} partly, {sum(1 for o in oks if o == 0)} not at all"
+                + (f"; {len(failed)} failed ({', '.join(map(str, failed))})" if failed else ""))
+        self.summary.value = escape(text)
+        self.summary.layout.display = "block"
+        slug = "ok" if all(o == 1 for o in oks) else ("http-error" if failed else "partial")
+        for cls in [c for c in self.summary._dom_classes if c.startswith("xrtw-result-")]:
+            self.summary.remove_class(cls)
+        self.summary.add_class(f"xrtw-result-{slug}")
+        self._show_error("; ".join(f"job {j}: {results[j][1].get('ERROR')}" for j in failed))
+
+    # -- running ---------------------------------------------------------------------------------
+    def _guard(self, fn: Callable) -> None:
+        try:
+            fn()
+        except Exception as exc:  # the boundary: show, never only log
+            self._show_error(f"{type(exc).__name__}: {exc}")
+
+    def _start(self, label: str, work: Callable[[], Any], apply: Callable[[Any], None]) -> Future:
+        with self._lock:
+            if self._inflight is not None and not self._inflight.done():
+                return self._inflight
+            fut: Future = Future()
+            self._inflight = self._last_action = fut
+            self._set_busy(True, label)
+        thread = threading.Thread(target=self._run, args=(fut, work, apply), daemon=True,
+                                  name="xrt_widgets-board-action")
+        thread.start()
+        return fut
+
+    def _run(self, fut: Future, work: Callable, apply: Callable) -> None:
+        value = None
+        try:
+            value = work()
+            with self._lock:
+                apply(value)
+        except Exception as exc:
+            with self._lock:
+                self._show_error(f"{type(exc).__name__}: {exc}")
+                if self.auto_refresh:
+                    self._current_delay = min(max(self._current_delay, self.interval) * 2, MAX_BACKOFF)
+            value = None
+        finally:
+            with self._lock:
+                self._set_busy(False)
+                self._inflight = None
+            fut.set_result(value)
+
+    def _set_busy(self, busy: bool, label: str = "") -> None:
+        self.busy = busy
+        for b in (self.reload_button, self.refresh_button, self.cancel_button, self.confirm_button):
+            b.disabled = busy
+        self.busy_indicator.value = f"⏳ {escape(label)}" if busy else ""
+
+    def _show_error(self, text: str) -> None:
+        self.error = text or ""
+        self.error_line.value = f"⚠ {escape(text)}" if text else ""
+        self.error_line.layout.display = "block" if text else "none"
+
+    # -- auto-refresh ----------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        self._cancel_timer()
+        if not self.auto_refresh or self._closed:
+            return
+        delay = max(self._current_delay or self.interval, MIN_INTERVAL)
+        self._timer = self._timer_factory(delay, self._tick)
+        self._timer.start()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _tick(self) -> None:
+        """One auto-refresh: poll what is unfinished, then schedule the next (or stop)."""
+        self._timer = None
+        if not self.auto_refresh or self._closed:
+            return
+        if self.entries and not self.watched():
+            self.auto_refresh = False  # nothing left to watch
+            self.since.value = escape(self._since_text() + " · auto-refresh stopped: every job is finished")
+            return
+        fut = self.refresh() if self.entries else self.reload()
+        fut.add_done_callback(lambda _f: self._after_tick())
+
+    def _after_tick(self) -> None:
+        if self.entries and not self.watched():
+            self.auto_refresh = False
+            self.since.value = escape(self._since_text() + " · auto-refresh stopped: every job is finished")
+            return
+        self._schedule()
+
+    def _since_text(self) -> str:
+        if self.last_refresh is None:
+            return "Not refreshed yet"
+        ago = max(0, int(self._clock() - self.last_refresh))
+        return f"Last refresh {ago} s ago"
+
+    def _render_since(self) -> None:
+        extra = ""
+        if self.auto_refresh:
+            extra = f" · auto-refresh every {self.interval:g} s"
+            if self._current_delay > self.interval:
+                extra += f" (backing off: next in {self._current_delay:g} s)"
+        self.since.value = escape(self._since_text() + extra)
+
+    def close(self) -> None:
+        """Close the widget: pauses auto-refresh and stops the worker pool."""
+        self._closed = True
+        self._cancel_timer()
+        for entry in self.entries.values():
+            if entry.panel is not None:
+                entry.panel.close()
+        super().close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def __repr__(self) -> str:
+        return f"<JobBoard {self.user} jobs={len(self.entries)}>"
