@@ -115,6 +115,36 @@ panel'''),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 
 
+def job_board() -> nbformat.NotebookNode:
+    return new_notebook(cells=[
+        new_markdown_cell("""# All your jobs in one place: `JobBoard`
+
+Users rarely have one request. `JobBoard` lists every job of a user (newest first), with the number of
+active jobs, and lets you cancel across jobs in one action: one request per job, a few at a time.
+Expand a job (**Details**) for its own `CancelPanel`; it works for jobs submitted from another
+notebook, a script or yesterday's kernel. Statuses are marked *not checked yet* until the first
+**Refresh**; **Auto-refresh** (off by default) polls at most every 60 s, only jobs with unfinished
+products, and stops by itself when everything is finished."""),
+        new_code_cell(SETUP),
+        new_markdown_cell("""Submit three jobs, as if from three different notebooks:"""),
+        new_code_cell('''USER = "board@example.org"
+for name, products in [("GRB 060729", ["LightCurve", "Spectrum"]),
+                       ("GRB 080319B", ["LightCurve", "StandardPos"]),
+                       ("SN 2006aj", ["Spectrum", "Image"])]:
+    job = XRTProductRequest(USER, base_url=base_url)
+    job.setGlobalPars(name=name, targ="00221755", RA=95.37, Dec=-62.21)
+    for product in products:
+        job.addProduct(product)
+    assert job.submit(), job.submitError
+    print("submitted", job.JobID, name, products)'''),
+        new_code_cell('''from xrt_widgets import JobBoard
+
+board = JobBoard(USER, base_url=base_url)
+board.last_action.result(timeout=30)  # wait for the listing, so the saved notebook shows it
+board'''),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
 def live_service() -> nbformat.NotebookNode:
     return new_notebook(cells=[
         new_markdown_cell("""# Using the panel against the real UKSSDC service
@@ -155,6 +185,7 @@ CancelPanel(old)'''),
 def main() -> None:
     ROOT.mkdir(exist_ok=True)
     for name, build in (("cancel_demo", cancel_demo), ("swifttools_demo", swifttools_demo),
+                        ("job_board", job_board),
                         ("live_service", live_service)):
         nb = build()
         for i, cell in enumerate(nb.cells):  # stable ids keep diffs small

@@ -75,3 +75,17 @@ def test_live_notebook_is_not_run_but_is_valid():
     assert nb["nbformat"] == 4
     assert not any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
     assert "never run by the tests" in "".join(nb["cells"][0]["source"])
+
+
+@pytest.mark.notebook
+@pytest.mark.timeout(180)
+def test_job_board_notebook(tmp_path, monkeypatch):
+    nb, state = run_notebook("job_board", tmp_path, monkeypatch)
+    jobs = []
+    for model in state.values():
+        classes = model["state"].get("_dom_classes") or []
+        if "xrtw-job" in classes:
+            jobs.append(next(c for c in classes if c.startswith("xrtw-job-")))
+    assert jobs == ["xrtw-job-1003", "xrtw-job-1002", "xrtw-job-1001"]  # newest first
+    assert any("Active jobs (queued or running): <b>3</b>" in str(m["state"].get("value", ""))
+               for m in state.values())
