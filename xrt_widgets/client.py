@@ -194,11 +194,20 @@ class Transport:
         payload["api_name"] = API_NAME
         payload["api_version"] = API_VERSION
         try:
-            response = self.session.post(url, json=payload, timeout=self.timeout)
+            # Never follow a redirect: a 307/308 would re-send the body (and the user's ID) to
+            # whatever host the Location names, possibly over plain http.
+            response = self.session.post(url, json=payload, timeout=self.timeout, allow_redirects=False)
             content = response.content
         except Exception as exc:  # normalised in one place
             raise XRTError.from_exception(exc, url) from exc
         retried = _count_retries(response)
+        if response.is_redirect:
+            raise HTTPStatusError(
+                f"{url} answered HTTP {response.status_code} {response.reason or ''}".rstrip()
+                + f", a redirect to {_short(response.headers.get('Location', '?'), 200)}; it was not followed, "
+                "so that your user ID is only ever sent to the configured base URL.",
+                url=url, status=response.status_code,
+            )
         if response.status_code != 200:
             snippet = _html_to_text(response.text)
             raise HTTPStatusError(
