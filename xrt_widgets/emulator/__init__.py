@@ -65,7 +65,8 @@ class Emulator:
         self._server.reply_delay = self._reply_delay
         self.port = self._server.server_address[1]
         self.store.base_url = self.base_url
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+        # stop() waits up to one poll interval; tests start and stop hundreds of emulators.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name=f"xrt-emulator-{self.port}", daemon=True)
         self._thread.start()
         return self

@@ -39,6 +39,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.counts: Counter = Counter()
         self.log: list[dict] = []
         self.count_lock = threading.Lock()
+        self._connections: set = set()
         self.routes: dict[str, Callable[[dict], dict]] = {
             "run_userobject.php": store.submit,
             "checkProductStatus.php": store.check_status,
@@ -47,6 +48,27 @@ class EmulatorServer(ThreadingHTTPServer):
             "getNumJobs.php": store.num_jobs,
         }
         super().__init__(address, Handler)
+
+    # Keep-alive connections outlive serve_forever(); track them so that stopping really stops.
+    def process_request(self, request, client_address) -> None:
+        with self.count_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self.count_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self.count_lock:
+            open_connections, self._connections = list(self._connections), set()
+        for connection in open_connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class Handler(BaseHTTPRequestHandler):
