@@ -11,10 +11,11 @@ request however many products it cancels. All network traffic goes through
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Optional, Sequence, Union
 
 from . import codes
-from .client import DEFAULT_TIMEOUT, Timeout, Transport
+from .client import DEFAULT_TIMEOUT, Timeout, Transport, _short
 from .errors import ServiceError, XRTError
 from .products import LONG_NAMES, PRODUCTS, Product, in_order, resolve
 
@@ -327,10 +328,10 @@ class XRTProductRequest:
         try:
             reply = self._transport.post("submit", self.getJSONDict())
             data = reply.data
-            job_id = data["JobID"]
-            if isinstance(job_id, bool) or not isinstance(job_id, (int, str)) or not str(job_id).isdigit():
-                return self._submit_failed(f"The server returned an invalid JobID {job_id!r}.")
-            self._job_id = int(job_id)
+            job_id = _as_int(data["JobID"])
+            if isinstance(job_id, bool) or not isinstance(job_id, int) or job_id < 0:
+                return self._submit_failed(f"The server returned an invalid JobID {_short(data['JobID'])}.")
+            self._job_id = job_id
             self._url = data["URL"] if isinstance(data["URL"], str) else None
             self._job_pars = data["jobPars"] if isinstance(data["jobPars"], dict) else {}
             self.last_warnings = reply.warnings
@@ -497,6 +498,16 @@ def _bad(message: str) -> XRTError:
     return ReplyError(f"The server's reply could not be understood: {message}.")
 
 
+_DECIMAL = re.compile(r"\s*-?\d+\s*", re.ASCII)
+
+
+def _as_int(value: Any) -> Any:
+    """A plain decimal string as an int (a PHP server may quote numbers); anything else unchanged."""
+    if isinstance(value, str) and len(value) <= 40 and _DECIMAL.fullmatch(value):  # int() refuses 4300+ digits
+        return int(value)
+    return value
+
+
 def _parse_cancel(data: dict, chosen: list[Product]) -> dict:
     status, status_codes = data.get("status"), data.get("statusCodes")
     if not isinstance(status, dict) or not isinstance(status_codes, dict):
@@ -505,11 +516,9 @@ def _parse_cancel(data: dict, chosen: list[Product]) -> dict:
     for product in chosen:
         if product.short not in status_codes:
             raise _bad(f"no cancel code for {product.long}")
-        code = status_codes[product.short]
-        if isinstance(code, str) and code.strip().lstrip("-").isdigit():
-            code = int(code)
+        code = _as_int(status_codes[product.short])
         if isinstance(code, bool) or not isinstance(code, int) or code not in codes.CANCEL_CODE:
-            raise _bad(f"the cancel code for {product.long} is {code!r}, not one of 0-4")
+            raise _bad(f"the cancel code for {product.long} is {_short(code)}, not one of 0-4")
         text = status.get(product.short)
         if text is None:
             text = codes.CANCEL_CODE[code].meaning
@@ -533,12 +542,10 @@ def _parse_status(data: dict, chosen: list[Product]) -> dict:
             continue
         if not isinstance(entry, dict) or "statusCode" not in entry:
             raise _bad(f"the status of {product.long} is not an object with a statusCode")
-        code = entry["statusCode"]
-        if isinstance(code, str) and code.strip().lstrip("-").isdigit():
-            code = int(code)
+        code = _as_int(entry["statusCode"])
         if code is not None and (isinstance(code, bool) or not isinstance(code, int)
                                  or code not in codes.BUILD_STATUS):
-            raise _bad(f"the build status of {product.long} is {code!r}, which is not a known code")
+            raise _bad(f"the build status of {product.long} is {_short(code)}, which is not a known code")
         text = entry.get("statusText")
         if text is None:
             text = codes.lookup("build_status", code).meaning
@@ -571,11 +578,9 @@ def _list_old_jobs(transport: Transport, user: str) -> list[dict]:
 
 
 def _count_active_jobs(transport: Transport, user: str) -> int:
-    num = transport.post("count", {"UserID": user}).data["numJobs"]
-    if isinstance(num, str) and num.isdigit():
-        num = int(num)
+    num = _as_int(transport.post("count", {"UserID": user}).data["numJobs"])
     if isinstance(num, bool) or not isinstance(num, int):
-        raise _bad(f"numJobs is {num!r}, not a number")
+        raise _bad(f"numJobs is {_short(num)}, not a number")
     return num
 
 
