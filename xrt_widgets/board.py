@@ -73,7 +73,8 @@ class _JobRow:
                                          layout=widgets.Layout(width="110px"))
         self.checkbox.observe(lambda _c: board._on_job_tick(), names=["value"])
         self.toggle = widgets.ToggleButton(value=False, description="Details", icon="chevron-down",
-                                           layout=widgets.Layout(width="auto"))
+                                           layout=widgets.Layout(width="auto", min_width="100px"))
+        self.toggle.add_class("xrtw-job-details")
         self.toggle.observe(self._on_toggle, names=["value"])
         self.summary = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
         self.header = widgets.HBox([self.checkbox, self.summary, self.toggle], layout=widgets.Layout(width="100%"))
@@ -198,7 +199,7 @@ class _JobRow:
                              f"{escape(code.label)}</span>")
             else:
                 parts.append(escape(name))
-        stale = ' <i class="xrtw-stale">(status not checked yet)</i>' if self.stale else ""
+        stale = ' <i class="xrtw-stale">(status not checked yet)</i>' if self.stale and not self.statuses else ""
         result = ""
         if self.result is not None:
             rc = codes.lookup("cancel_result", self.result[0])
@@ -300,8 +301,8 @@ class JobBoard(widgets.VBox):
         self.refresh_button = button(description="Refresh", icon="refresh")
         self.cancel_button = button(description="Cancel selected", icon="ban", button_style="danger")
         self.auto_toggle = widgets.ToggleButton(value=False, description="Auto-refresh", icon="clock-o")
-        for b, cls in ((self.reload_button, "xrtw-reload"), (self.refresh_button, "xrtw-refresh"),
-                       (self.cancel_button, "xrtw-cancel"), (self.auto_toggle, "xrtw-auto")):
+        for b, cls in ((self.reload_button, "xrtw-board-reload"), (self.refresh_button, "xrtw-board-refresh"),
+                       (self.cancel_button, "xrtw-board-cancel"), (self.auto_toggle, "xrtw-board-auto")):
             b.add_class(cls)
         self.busy_indicator = widgets.HTML()
         self.actions = widgets.HBox([self.reload_button, self.refresh_button, self.cancel_button, self.auto_toggle,
@@ -309,12 +310,13 @@ class JobBoard(widgets.VBox):
         self.confirm_text = widgets.HTML()
         self.confirm_button = button(description="Confirm", icon="check", button_style="danger")
         self.back_button = button(description="Back", icon="arrow-left")
-        self.confirm_button.add_class("xrtw-confirm")
-        self.back_button.add_class("xrtw-back")
+        self.confirm_button.add_class("xrtw-board-confirm")
+        self.back_button.add_class("xrtw-board-back")
         self.confirm_box = widgets.HBox([self.confirm_text, self.confirm_button, self.back_button],
                                         layout=widgets.Layout(display="none"))
         self.summary = widgets.HTML(layout=widgets.Layout(display="none"))
         self.summary.add_class("xrtw-summary")
+        self.summary.add_class("xrtw-board-summary")
         self.error_line = widgets.HTML(layout=widgets.Layout(display="none"))
         self.error_line.add_class("xrtw-error")
 
@@ -540,7 +542,7 @@ class JobBoard(widgets.VBox):
         self.busy = busy
         for b in (self.reload_button, self.refresh_button, self.cancel_button, self.confirm_button):
             b.disabled = busy
-        self.busy_indicator.value = f"⏳ {escape(label)}" if busy else ""
+        self.busy_indicator.value = f"◌ {escape(label)}" if busy else ""
 
     def _show_error(self, text: str) -> None:
         self.error = text or ""

@@ -52,6 +52,9 @@ TONES: dict[str, str] = {
     "neutral": "#dedede",
 }
 
+#: The background of a row whose status nobody has asked yet: paler than any answer.
+UNCHECKED_COLOUR = "#f3f3f3"
+
 #: Text colour drawn on every status colour (contrast >= 10:1 on each of them).
 TEXT_COLOUR = "#1b1b1b"
 
@@ -93,7 +96,7 @@ CANCEL_RESULT: dict[int, Code] = _table(
         (-1, "HTTP error", "The request was not sent, was rejected, or its reply could not be understood.",
          "danger", "⚠", "http-error", False),
         (0, "Not cancelled", "The server received the request, but nothing was cancelled.",
-         "warning", "✋", "not-cancelled", False),
+         "warning", "⊘", "not-cancelled", False),
         (1, "Cancelled", "Every requested product was cancelled.", "success", "✔", "ok", True),
         (2, "Partly cancelled", "The request was processed, but not every requested product was cancelled.",
          "info", "◐", "partial", False),
@@ -122,10 +125,10 @@ BUILD_STATUS: dict[Optional[int], Code] = _table(
         (-2, "Queue failed", "Internal error: adding the job to the queue failed.", "danger", "✖", "queue-failed", True),
         (-1, "Failed", "Internal error: the job could not even be requested.", "danger", "✖", "failed", True),
         (1, "Requested", "Requested, not yet queued.", "info", "…", "requested", False),
-        (2, "Queued", "In the processing queue.", "info", "⏳", "queued", False),
+        (2, "Queued", "In the processing queue.", "info", "◔", "queued", False),
         (3, "Running", "Running; progress may be available.", "progress", "▶", "running", False),
         (4, "Complete", "Complete: products available.", "neutral", "■", "complete", True),
-        (5, "Waiting", "Astrometric position only: waiting for the standard position.", "info", "⏸", "waiting", False),
+        (5, "Waiting", "Astrometric position only: waiting for the standard position.", "info", "‖", "waiting", False),
         (None, "Not in job", "The job has no such product (unknown status).", "warning", "?", "not-in-job", True),
     ],
 )
@@ -134,9 +137,9 @@ LOCAL: dict[str, Code] = {
     code.slug: code
     for code in [
         Code("local", None, "Not checked", "No status has been asked of the server yet.",
-             "neutral", "·", "not-checked", False),
+             "neutral", "·", "not-checked", False, colour=UNCHECKED_COLOUR),
         Code("local", None, "Not submitted", "The request has not been submitted: nothing runs on the server.",
-             "neutral", "○", "not-submitted", False),
+             "neutral", "○", "not-submitted", False, colour=UNCHECKED_COLOUR),
     ]
 }
 

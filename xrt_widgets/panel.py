@@ -83,8 +83,8 @@ def stylesheet() -> str:
         "align-items:flex-start;border-left:6px solid rgba(0,0,0,.35)}" % ((text,) * 6),
         ".xrtw-row .widget-checkbox{width:150px;font-weight:600}",
         ".xrtw-badge{display:inline-block;min-width:150px;font-weight:600;white-space:nowrap}",
-        ".xrtw-text{white-space:pre-wrap}",
-        ".xrtw-progress{white-space:pre-wrap;font-family:var(--jp-code-font-family,monospace);"
+        ".xrtw-text{white-space:pre-wrap;line-height:1.4;padding-top:5px}",
+        ".xrtw-progress{white-space:pre-wrap;line-height:1.35;font-family:var(--jp-code-font-family,monospace);"
         "font-size:90%;opacity:.85;margin-top:2px}",
         ".xrtw-summary,.xrtw-error,.xrtw-warning,.xrtw-notice{border-radius:4px;padding:2px 8px;color:%s}" % text,
         ".xrtw-error{background-color:%s}" % codes.TONES["danger"],
@@ -547,7 +547,7 @@ class CancelPanel(widgets.VBox):
         for b in (self.select_all_button, self.select_none_button, self.refresh_button, self.cancel_button,
                   self.remove_button, self.confirm_button, self.back_button):
             b.disabled = busy
-        self.busy_indicator.value = f"⏳ {escape(label)}" if busy else ""
+        self.busy_indicator.value = f"◌ {escape(label)}" if busy else ""
         self.busy_indicator.layout.display = "block" if busy else "none"
         if busy:
             self.confirm_box.layout.display = "none"
