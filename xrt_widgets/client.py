@@ -11,6 +11,7 @@ the cause. This module imports no widget code.
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import json
 import os
@@ -124,9 +125,10 @@ class Reply:
 
 
 def _html_to_text(text: str, limit: int = 200) -> str:
-    text = re.sub(r"(?is)<(script|style).*?</\1>", " ", text)
+    # The <head> only repeats the status line in its <title>; entities become the characters they stand for.
+    text = re.sub(r"(?is)<(head|script|style)\b.*?</\1\s*>", " ", text)
     text = re.sub(r"<[^>]*>", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", html.unescape(text)).strip()
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
