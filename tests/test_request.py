@@ -922,3 +922,20 @@ def test_list_and_count_raise_on_faults(emu):
     emu.inject("list", "mutate", func=lambda r: {**r, "jobs": [{"Name": "no id"}]})
     with pytest.raises(XRTError):
         listOldJobs(USER, base_url=emu.base_url)
+
+
+def test_a_reply_about_another_job_is_not_understood(emu, make_request):
+    req = make_request("LightCurve")
+    emu.inject("cancel", "mutate", func=lambda reply: {**reply, "JobID": reply["JobID"] + 1})
+    ok, per = req.cancelProducts()
+    assert ok == -1 and "JobID" in per["ERROR"]
+    emu.inject("status", "mutate", func=lambda reply: {**reply, "JobID": 7})
+    assert "JobID" in req.checkProductStatus()["ERROR"]
+
+
+def test_request_is_a_context_manager_that_closes_its_session(emu):
+    from xrt_widgets import XRTProductRequest
+
+    with XRTProductRequest("astro@example.org", base_url=emu.base_url) as req:
+        adapter = req.transport.session.get_adapter(emu.base_url)
+    assert not adapter.poolmanager.pools  # closed: no pooled connections left

@@ -559,7 +559,9 @@ class CancelPanel(widgets.VBox):
         result_code = codes.lookup("cancel_result", ok)
         if "ERROR" in per:
             self._show_summary(result_code, result_code.meaning)
-            self._show_error(per["ERROR"])
+            hint = (" The server may or may not have acted on the request: press Refresh to see each "
+                    "product's status." if ok == -1 else "")
+            self._show_error(per["ERROR"] + hint)
             self._record("cancel", names, ok, {}, per["ERROR"])
             return
         statuses = dict(self.statuses)

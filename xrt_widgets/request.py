@@ -405,6 +405,7 @@ class XRTProductRequest:
         body = {"UserID": self._user, "JobID": self._job_id, "what": ",".join(p.short for p in chosen)}
         try:
             reply = self._transport.post("cancel", body)
+            _check_job_id(reply.data, self._job_id)
             per_product = _parse_cancel(reply.data, chosen)
         except ServiceError as exc:
             return (0, {"ERROR": exc.message})
@@ -464,6 +465,7 @@ class XRTProductRequest:
         body = {"UserID": self._user, "JobID": self._job_id, "what": shorts, "whatProg": shorts}
         try:
             reply = self._transport.post("status", body)
+            _check_job_id(reply.data, self._job_id)
             result = _parse_status(reply.data, chosen)
         except XRTError as exc:
             return {"ERROR": str(exc)}
@@ -484,6 +486,16 @@ class XRTProductRequest:
     def countActiveJobs(self) -> int:
         """How many of this user's jobs are queued or running."""
         return _count_active_jobs(self._transport, self._user)
+
+    def close(self) -> None:
+        """Close the HTTP session this request made (a session passed in is left open)."""
+        self._transport.close()
+
+    def __enter__(self) -> "XRTProductRequest":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         state = f"JobID={self._job_id}" if self._submitted else STATUS_TEXTS[self._status].lower()
@@ -506,6 +518,15 @@ def _as_int(value: Any) -> Any:
     if isinstance(value, str) and len(value) <= 40 and _DECIMAL.fullmatch(value):  # int() refuses 4300+ digits
         return int(value)
     return value
+
+
+def _check_job_id(data: dict, job_id: Optional[int]) -> None:
+    """A reply about another job than the one asked is not a reply to this request."""
+    got = data.get("JobID")
+    if isinstance(got, str) and got.strip().isdigit():
+        got = int(got)
+    if got != job_id or isinstance(got, bool):
+        raise _bad(f"it is about JobID {str(got)[:20]!r}, not {job_id}")
 
 
 def _parse_cancel(data: dict, chosen: list[Product]) -> dict:
@@ -596,7 +617,11 @@ def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout =
     XRTError
         If the request fails or the reply cannot be understood.
     """
-    return _list_old_jobs(Transport(base_url, timeout=timeout, session=session), user)
+    transport = Transport(base_url, timeout=timeout, session=session)
+    try:
+        return _list_old_jobs(transport, user)
+    finally:
+        transport.close()
 
 
 def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
@@ -608,7 +633,11 @@ def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeo
     XRTError
         If the request fails or the reply cannot be understood.
     """
-    return _count_active_jobs(Transport(base_url, timeout=timeout, session=session), user)
+    transport = Transport(base_url, timeout=timeout, session=session)
+    try:
+        return _count_active_jobs(transport, user)
+    finally:
+        transport.close()
 
 
 def _product_methods(product: Product) -> None:
