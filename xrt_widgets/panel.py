@@ -736,7 +736,7 @@ class CancelPanel(widgets.VBox):
             f'<tr class="xrtw-status-{escape(self._code_for(n).slug)}" style="background:{self._code_for(n).colour};'
             f'color:{codes.TEXT_COLOUR}"><td>{escape(n)}</td><td>{escape(s)}</td><td>{escape(t)}</td></tr>'
             for n, s, t in self._table_rows())
-        head = escape(re.sub(r"<[^>]+>", "", self.header.value))
+        head = escape(html.unescape(re.sub(r"<[^>]+>", "", self.header.value)))  # the header is HTML already
         return (f"<div class='xrtw-static'><p><b>{head}</b></p><table><tr><th>product</th><th>status</th>"
                 f"<th>text</th></tr>{cells}</table></div>")
 
