@@ -85,13 +85,15 @@ def resolve_base_url(base_url: Optional[str] = None) -> str:
         so it is only ever sent in clear text to this machine.
     """
     url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+    # Say where a refused URL came from: a forgotten environment variable is hard to find otherwise.
+    source = f" (from ${ENV_BASE_URL})" if not base_url and os.environ.get(ENV_BASE_URL) else ""
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InsecureURLError(f"The base URL {url!r} is not an http(s) URL with a host.")
+        raise InsecureURLError(f"The base URL {url!r}{source} is not an http(s) URL with a host.")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise InsecureURLError(
-            f"Refusing the plain-http base URL {url!r}: your user ID would travel unencrypted. "
+            f"Refusing the plain-http base URL {url!r}{source}: your user ID would travel unencrypted. "
             "Use https://, or http:// only to a loopback address such as 127.0.0.1."
         )
     return url
