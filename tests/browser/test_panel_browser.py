@@ -1,0 +1,151 @@
+"""The panel in real front ends: JupyterLab 4 and Voila, in headless Chromium.
+
+Each test starts its own emulator process (demo durations: Image is complete
+at once, everything else runs for minutes), its own Jupyter server and a
+fresh browser context that can reach 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from playwright.sync_api import expect
+
+from xrt_widgets import codes
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+
+def rgb(hex_colour: str) -> str:
+    h = hex_colour.lstrip("#")
+    return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
+
+
+def background(locator) -> str:
+    return locator.evaluate("e => getComputedStyle(e).backgroundColor")
+
+
+def row(page, name):
+    return page.locator(f".xrtw-panel .xrtw-product-{name}").first
+
+
+def tick(page, *names):
+    for name in names:
+        row(page, name).locator("input[type='checkbox']").check()
+
+
+def cancel_with_confirmation(page, expected_prompt: str):
+    page.locator(".xrtw-panel button.xrtw-cancel").first.click()
+    expect(page.locator(".xrtw-confirm-box")).to_contain_text(expected_prompt)
+    page.locator(".xrtw-panel button.xrtw-confirm").first.click()
+
+
+def cancel_flow(page, artifacts_dir: Path, shot: str) -> None:
+    """The flow of the issue: cancel two running products, then a finished one with a running one."""
+    panel = page.locator(".xrtw-panel").first
+    expect(panel).to_be_visible(timeout=60_000)
+    expect(row(page, "LightCurve")).to_have_class(re.compile(r"\bxrtw-status-not-checked\b"))
+    untouched_before = background(row(page, "AstromPos"))
+
+    tick(page, "LightCurve", "Spectrum")
+    cancel_with_confirmation(page, "Cancel 2 products: LightCurve, Spectrum?")
+    cancelled = rgb(codes.CANCEL_CODE[0].colour)
+    for name in ("LightCurve", "Spectrum"):
+        expect(row(page, name)).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
+        assert background(row(page, name)) == cancelled
+        expect(row(page, name)).to_contain_text("Job cancelled OK")
+        expect(row(page, name).locator("input[type='checkbox']")).to_be_disabled()
+    assert background(row(page, "AstromPos")) == untouched_before != cancelled
+    expect(page.locator(".xrtw-summary").first).to_have_class(re.compile(r"\bxrtw-result-ok\b"))
+
+    # Image is already complete on the emulator: cancelling it finds it finished
+    tick(page, "Image", "StandardPos")
+    cancel_with_confirmation(page, "Cancel 2 products: StandardPos, Image?")
+    expect(row(page, "Image")).to_have_class(re.compile(r"\bxrtw-status-finished\b"))
+    assert background(row(page, "Image")) == rgb(codes.CANCEL_CODE[1].colour)
+    expect(row(page, "StandardPos")).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
+    summary = page.locator(".xrtw-summary").first
+    expect(summary).to_have_class(re.compile(r"\bxrtw-result-partial\b"))
+    expect(summary).to_contain_text("ok = 2")
+    assert background(summary) == rgb(codes.CANCEL_RESULT[2].colour)
+    panel.screenshot(path=str(artifacts_dir / shot))
+
+
+def test_jupyterlab_cancel_flow(page, start_emulator_server, lab_server, open_lab_notebook, artifacts_dir,
+                                blocked_requests):
+    base_url = start_emulator_server("--demo")
+    lab = lab_server(env={"XRT_WIDGETS_BASE_URL": base_url})
+    open_lab_notebook(page, lab, "cancel_demo.ipynb")
+    expect(page.locator(".jp-OutputArea-output", has_text=base_url).first).to_be_visible(timeout=60_000)
+    cancel_flow(page, artifacts_dir, "panel-jupyterlab.png")
+    assert all("127.0.0.1" not in url for url in blocked_requests)
+
+
+def test_voila_cancel_flow(page, start_emulator_server, voila_server, artifacts_dir):
+    base_url = start_emulator_server("--demo")
+    voila = voila_server(NOTEBOOKS / "cancel_demo.ipynb", env={"XRT_WIDGETS_BASE_URL": base_url})
+    page.goto(voila.url)
+    cancel_flow(page, artifacts_dir, "panel-voila.png")
+
+
+XSS_MARK = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
+
+
+def test_xss_from_the_server_is_inert(page, lab_server, open_lab_notebook, tmp_path, artifacts_dir):
+    """Every server string that reaches the panel carries a payload; none may become markup."""
+    nb = new_notebook(cells=[new_code_cell(f'''
+from xrt_widgets import CancelPanel, Emulator, XRTProductRequest
+XSS = {XSS_MARK!r}
+emu = Emulator(manual_clock=True).start()
+req = XRTProductRequest("x@example.org", base_url=emu.base_url)
+req.setGlobalPars(name=XSS, targ="00221755", RA=1.0, Dec=2.0)
+req.addLightCurve(); req.addSpectrum()
+assert req.submit()
+emu.set_text(req.JobID, "LightCurve", statusText=XSS, PreProgress=XSS, StepLabel=XSS, cancelText=XSS)
+emu.advance(30)
+panel = CancelPanel(req, title=XSS)
+panel.refresh().result(timeout=30)
+emu.inject("cancel", "refuse", error=XSS)
+panel.cancel(["Spectrum"]).result(timeout=30)
+panel''')], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    root = tmp_path / "xss"
+    root.mkdir()
+    nbformat.write(nb, root / "xss.ipynb")
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    lab = lab_server(root_dir=root)
+    open_lab_notebook(page, lab, "xss.ipynb")
+    panel = page.locator(".xrtw-panel").first
+    expect(panel.locator(".xrtw-error")).to_contain_text("<img src=x", timeout=60_000)
+    expect(row(page, "LightCurve")).to_contain_text("<img src=x onerror=")  # shown as text
+    page.wait_for_timeout(500)  # give a broken image time to fire its onerror
+    assert panel.locator("img").count() == 0
+    assert page.evaluate("window.__xss === undefined")
+    assert dialogs == []
+    panel.screenshot(path=str(artifacts_dir / "panel-xss.png"))
+
+
+def test_job_board_bulk_cancel_in_two_jobs(page, start_emulator_server, lab_server, open_lab_notebook,
+                                           artifacts_dir):
+    base_url = start_emulator_server("--demo")
+    lab = lab_server(env={"XRT_WIDGETS_BASE_URL": base_url})
+    open_lab_notebook(page, lab, "job_board.ipynb")
+    board = page.locator(".xrtw-board").first
+    expect(board.locator(".xrtw-job")).to_have_count(3, timeout=60_000)
+    for job in (1001, 1002):
+        board.locator(f".xrtw-job-{job} input[type='checkbox']").check()
+    board.locator("button.xrtw-board-cancel").click()
+    expect(board).to_contain_text("Cancel 4 products in 2 jobs?")
+    board.locator("button.xrtw-board-confirm").click()
+    for job in (1001, 1002):
+        expect(board.locator(f".xrtw-job-{job}")).to_have_class(re.compile(r"\bxrtw-status-ok\b"))
+        expect(board.locator(f".xrtw-job-{job}")).to_contain_text("Cancelled")
+    expect(board.locator(".xrtw-job-1003")).to_have_class(re.compile(r"\bxrtw-status-not-checked\b"))
+    expect(board.locator(".xrtw-board-summary")).to_contain_text("2 of 2 jobs fully cancelled")
+    board.screenshot(path=str(artifacts_dir / "job-board.png"))
