@@ -522,10 +522,8 @@ def _as_int(value: Any) -> Any:
 
 def _check_job_id(data: dict, job_id: Optional[int]) -> None:
     """A reply about another job than the one asked is not a reply to this request."""
-    got = data.get("JobID")
-    if isinstance(got, str) and got.strip().isdigit():
-        got = int(got)
-    if got != job_id or isinstance(got, bool):
+    got = _as_int(data.get("JobID"))
+    if isinstance(got, bool) or not isinstance(got, int) or got != job_id:
         raise _bad(f"it is about JobID {str(got)[:20]!r}, not {job_id}")
 
 
