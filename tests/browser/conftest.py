@@ -173,6 +173,35 @@ def lab_server(_processes, tmp_path_factory) -> Callable[..., JupyterServer]:
 
 
 @pytest.fixture
+def notebook7_server(_processes, tmp_path_factory) -> Callable[..., JupyterServer]:
+    """Factory: ``notebook7_server(root_dir=None, env=None) -> JupyterServer`` running Jupyter Notebook 7.
+
+    Like :func:`lab_server` (a temporary copy of ``root_dir`` is served); open
+    ``server.url + "notebooks/NAME?token=" + server.token``. The app is exposed
+    as ``window.jupyterapp``.
+    """
+    def start(root_dir: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> JupyterServer:
+        folder = tmp_path_factory.mktemp("notebook7")
+        root = folder / "root"
+        shutil.copytree(Path(root_dir) if root_dir is not None else NOTEBOOKS, root,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        token = secrets.token_hex(16)
+
+        def command(port: int) -> list[str]:
+            cmd = lab_command(root, port=port, token=token)
+            cmd[2] = "notebook"  # same options; Notebook 7 is built on the same server and app framework
+            return cmd + ["--JupyterNotebookApp.expose_app_in_browser=True"]
+
+        port = _serve(_processes, command,
+                      probe=lambda port: f"http://{ALLOWED_HOST}:{port}/api/status?token={token}",
+                      env=_jupyter_env(folder / "jupyter", env), cwd=root, log=folder / "notebook7.log")
+        return JupyterServer(url=f"http://{ALLOWED_HOST}:{port}/", token=token, root=root,
+                             log=folder / "notebook7.log")
+
+    return start
+
+
+@pytest.fixture
 def voila_server(_processes, tmp_path_factory) -> Callable[..., JupyterServer]:
     """Factory: ``voila_server(notebook_path, *, env=None) -> JupyterServer`` serving one notebook with Voila.
 

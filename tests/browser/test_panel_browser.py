@@ -94,6 +94,18 @@ def test_voila_cancel_flow(page, start_emulator_server, voila_server, artifacts_
     cancel_flow(page, artifacts_dir, "panel-voila.png")
 
 
+def test_notebook7_cancel_flow(page, start_emulator_server, notebook7_server, artifacts_dir):
+    base_url = start_emulator_server("--demo")
+    nb7 = notebook7_server(env={"XRT_WIDGETS_BASE_URL": base_url})
+    page.goto(f"{nb7.url}notebooks/cancel_demo.ipynb?token={nb7.token}")
+    # Notebook 7 has no Lab status bar: ask the app for the kernel's status (exposed for tests)
+    page.wait_for_function("""() => { try {
+        return window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle';
+    } catch (e) { return false; } }""", timeout=60_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    cancel_flow(page, artifacts_dir, "panel-notebook7.png")
+
+
 XSS_MARK = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
 
 
