@@ -27,7 +27,7 @@ import traitlets
 from . import codes
 from .client import DEFAULT_TIMEOUT, Timeout, Transport
 from .errors import XRTError
-from .panel import CancelPanel, escape, stylesheet
+from .panel import CancelPanel, _Actions, escape, stylesheet
 from .products import LONG_NAMES, resolve
 from .request import XRTProductRequest, _count_active_jobs, _list_old_jobs
 
@@ -228,7 +228,7 @@ class _JobRow:
         return "running"
 
 
-class JobBoard(widgets.VBox):
+class JobBoard(_Actions, widgets.VBox):
     """Every job of a user, with its products, in one panel.
 
     Parameters
@@ -509,45 +509,22 @@ class JobBoard(widgets.VBox):
             self._show_error(f"{type(exc).__name__}: {exc}")
 
     def _start(self, label: str, work: Callable[[], Any], apply: Callable[[Any], None]) -> Future:
-        with self._lock:
-            if self._inflight is not None and not self._inflight.done():
-                return self._inflight
-            fut: Future = Future()
-            self._inflight = self._last_action = fut
-            self._set_busy(True, label)
-        thread = threading.Thread(target=self._run, args=(fut, work, apply), daemon=True,
-                                  name="xrt_widgets-board-action")
-        thread.start()
-        return fut
+        def on_error(exc: Exception) -> None:
+            self._show_error(f"{type(exc).__name__}: {exc}")
+            if self.auto_refresh:
+                self._current_delay = min(max(self._current_delay, self.interval) * 2, MAX_BACKOFF)
 
-    def _run(self, fut: Future, work: Callable, apply: Callable) -> None:
-        value = None
-        try:
-            value = work()
-            with self._lock:
-                apply(value)
-        except Exception as exc:
-            with self._lock:
-                self._show_error(f"{type(exc).__name__}: {exc}")
-                if self.auto_refresh:
-                    self._current_delay = min(max(self._current_delay, self.interval) * 2, MAX_BACKOFF)
-            value = None
-        finally:
-            with self._lock:
-                self._set_busy(False)
-                self._inflight = None
-            fut.set_result(value)
+        def in_a_thread(fn: Callable, *args: Any) -> None:
+            # not the bounded pool: the work waits on futures that run there
+            threading.Thread(target=fn, args=args, daemon=True, name="xrt_widgets-board-action").start()
+
+        return self._launch(label, work, apply, on_error, in_a_thread)
 
     def _set_busy(self, busy: bool, label: str = "") -> None:
         self.busy = busy
         for b in (self.reload_button, self.refresh_button, self.cancel_button, self.confirm_button):
             b.disabled = busy
         self.busy_indicator.value = f"◌ {escape(label)}" if busy else ""
-
-    def _show_error(self, text: str) -> None:
-        self.error = text or ""
-        self.error_line.value = f"⚠ {escape(text)}" if text else ""
-        self.error_line.layout.display = "block" if text else "none"
 
     # -- auto-refresh ----------------------------------------------------------------------------
     def _schedule(self) -> None:

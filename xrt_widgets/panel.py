@@ -194,6 +194,59 @@ class RequestAdapter:
                 self.request.removeProduct(name)
 
 
+# -- running actions -----------------------------------------------------------------------------
+
+class _Actions:
+    """One action at a time, off the kernel's thread: what CancelPanel and JobBoard share.
+
+    The host widget provides ``_lock`` (an RLock), ``_inflight`` and
+    ``_last_action`` (futures), an ``error`` trait, an ``error_line`` HTML
+    widget and ``_set_busy(busy, label)``.
+    """
+
+    def _launch(self, label: str, work: Callable[[], Any], apply: Callable[[Any], None],
+                on_error: Callable[[Exception], None], submit: Callable[..., Any]) -> Future:
+        """Run ``work()`` through ``submit``, then ``apply(value)`` under the lock; a second call joins."""
+        with self._lock:
+            if self._inflight is not None and not self._inflight.done():
+                return self._inflight
+            fut: Future = Future()
+            self._inflight = self._last_action = fut
+            self._set_busy(True, label)
+        try:
+            submit(self._run_action, fut, work, apply, on_error)
+        except Exception as exc:  # the pool is shut down (interpreter exit, closed widget)
+            failure = RuntimeError(f"could not start the request: {exc}")
+
+            def fail() -> Any:
+                raise failure
+
+            self._run_action(fut, fail, apply, on_error)
+        return fut
+
+    def _run_action(self, fut: Future, work: Callable, apply: Callable, on_error: Callable) -> None:
+        """In a worker: the network call, then the widget update, then the future; buttons always come back."""
+        value: Any = None
+        try:
+            value = work()
+            with self._lock:
+                apply(value)
+        except Exception as exc:  # the boundary: shown in the widget, never only in a log
+            with self._lock:
+                on_error(exc)
+            value = None
+        finally:
+            with self._lock:
+                self._set_busy(False)
+                self._inflight = None
+            fut.set_result(value)
+
+    def _show_error(self, text: str) -> None:
+        self.error = text or ""
+        self.error_line.value = f"⚠ {escape(text)}" if text else ""
+        self.error_line.layout.display = "block" if text else "none"
+
+
 # -- rows ----------------------------------------------------------------------------------------
 
 class _Row:
@@ -233,7 +286,7 @@ def _now() -> str:
 
 # -- the panel -----------------------------------------------------------------------------------
 
-class CancelPanel(widgets.VBox):
+class CancelPanel(_Actions, widgets.VBox):
     """A panel that shows and cancels the products of an ``XRTProductRequest``.
 
     Parameters
@@ -513,34 +566,12 @@ class CancelPanel(widgets.VBox):
 
     def _dispatch(self, action: str, names: list[str], work: Callable[[], Any], apply: Callable, label: str
                   ) -> Future:
-        fut: Future = Future()
-        self._inflight = self._last_action = fut
-        self._set_busy(True, label)
-        try:
-            (self._executor or _pool()).submit(self._run, fut, action, names, work, apply)
-        except Exception as exc:  # the pool is shut down (interpreter exit)
-            self._set_busy(False)
-            self._show_error(f"Could not start the request: {exc}")
-            fut.set_result(None)
-        return fut
+        def on_error(exc: Exception) -> None:
+            self._record(action, names, None, {}, f"{type(exc).__name__}: {exc}")
+            self._show_error(f"{action.capitalize()} failed: {type(exc).__name__}: {exc}")
 
-    def _run(self, fut: Future, action: str, names: list[str], work: Callable, apply: Callable) -> None:
-        """In a worker thread: the network call, then the widget update, then the future."""
-        value: Any = None
-        try:
-            value = work()
-            with self._lock:
-                apply(names, value)
-        except Exception as exc:
-            with self._lock:
-                self._record(action, names, None, {}, f"{type(exc).__name__}: {exc}")
-                self._show_error(f"{action.capitalize()} failed: {type(exc).__name__}: {exc}")
-            value = None
-        finally:
-            with self._lock:
-                self._set_busy(False)
-                self._inflight = None
-            fut.set_result(value)
+        return self._launch(label, work, lambda value: apply(names, value), on_error,
+                            (self._executor or _pool()).submit)
 
     def _set_busy(self, busy: bool, label: str = "") -> None:
         self.busy = busy
@@ -701,11 +732,6 @@ class CancelPanel(widgets.VBox):
         value = "" if code.value is None else f" (ok = {code.value})"
         self.summary.value = f"{code.icon} <b>{escape(code.label)}{value}</b> · {escape(text)}"
         self.summary.layout.display = "block"
-
-    def _show_error(self, text: str) -> None:
-        self.error = text or ""
-        self.error_line.value = f"⚠ {escape(text)}" if text else ""
-        self.error_line.layout.display = "block" if text else "none"
 
     def _record(self, action: str, asked: list[str], ok: Optional[int], per_codes: dict,
                 error: Optional[str]) -> None:

@@ -603,6 +603,15 @@ def _count_active_jobs(transport: Transport, user: str) -> int:
     return num
 
 
+def _one_off(call: Any, user: str, base_url: Optional[str], timeout: Timeout, session: Any) -> Any:
+    """``call(transport, user)`` on a transport made for this one call, and closed after it."""
+    transport = Transport(base_url, timeout=timeout, session=session)
+    try:
+        return call(transport, user)
+    finally:
+        transport.close()
+
+
 def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
                 session=None) -> list[dict]:
     """Every job ``user`` has submitted, most recent first.
@@ -615,11 +624,7 @@ def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout =
     XRTError
         If the request fails or the reply cannot be understood.
     """
-    transport = Transport(base_url, timeout=timeout, session=session)
-    try:
-        return _list_old_jobs(transport, user)
-    finally:
-        transport.close()
+    return _one_off(_list_old_jobs, user, base_url, timeout, session)
 
 
 def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
@@ -631,11 +636,7 @@ def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeo
     XRTError
         If the request fails or the reply cannot be understood.
     """
-    transport = Transport(base_url, timeout=timeout, session=session)
-    try:
-        return _count_active_jobs(transport, user)
-    finally:
-        transport.close()
+    return _one_off(_count_active_jobs, user, base_url, timeout, session)
 
 
 def _product_methods(product: Product) -> None:
