@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import GLOBALS, USER
+from support import GLOBALS, USER
 from xrt_widgets import Emulator, XRTProductRequest
 from xrt_widgets.client import ENDPOINTS, Transport
 from xrt_widgets.emulator import DEFAULT_DURATIONS

@@ -7,7 +7,7 @@ import socket
 import pytest
 import requests
 
-from conftest import GLOBALS, USER
+from support import GLOBALS, USER
 from xrt_widgets import XRTProductRequest, countActiveJobs, listOldJobs
 from xrt_widgets.errors import InsecureURLError, ReplyError, ServiceError, XRTError
 from xrt_widgets.products import LONG_NAMES, SHORT_NAMES

@@ -11,7 +11,7 @@ import json
 import pytest
 import swifttools.ukssdc.xrt_prods as st
 
-from conftest import USER
+from support import USER
 from xrt_widgets import XRTProductRequest as OurRequest
 
 T0 = 175886400.0
