@@ -456,3 +456,33 @@ def test_error_hierarchy():
     assert (str(exc), exc.url, exc.status, exc.cause) == ("nope", URL, 502, None)
     assert ServiceError("x").list_errors == []
     assert set(errors.__all__) >= {"XRTError", "TransportError", "HTTPStatusError", "ReplyError", "ServiceError"}
+
+
+def test_ok_2_is_only_a_cancel_answer(emu):
+    from xrt_widgets.client import Transport
+    from xrt_widgets.errors import ReplyError
+
+    emu.inject("count", "json", value={"OK": 2, "APIVersion": "1.12", "numJobs": 0})
+    with pytest.raises(ReplyError, match="only a cancel"):
+        Transport(emu.base_url).post("count", {"UserID": "a@b.c"})
+
+
+def test_a_newer_api_version_is_reported_as_a_warning(emu):
+    from xrt_widgets.client import Transport
+
+    emu.inject("count", "json", value={"OK": 1, "APIVersion": "1.13", "numJobs": 0})
+    reply = Transport(emu.base_url).post("count", {"UserID": "a@b.c"})
+    assert any("1.13" in w and "newer" in w for w in reply.warnings)
+    emu.inject("count", "json", value={"OK": 1, "APIVersion": "x.y", "numJobs": 0})
+    assert Transport(emu.base_url).post("count", {"UserID": "a@b.c"}).warnings == []
+
+
+def test_a_session_keeps_its_own_user_agent(emu):
+    import requests
+
+    from xrt_widgets.client import Transport
+
+    session = requests.Session()
+    session.headers["User-Agent"] = "my-pipeline/2"
+    Transport(emu.base_url, session=session).post("count", {"UserID": "a@b.c"})
+    assert emu.log[-1]["user_agent"] == "my-pipeline/2"

@@ -171,7 +171,8 @@ class Transport:
             session.mount("http://", adapter)
         if session.verify is False:
             raise ValueError("TLS verification must stay on: the session passed has verify=False.")
-        session.headers["User-Agent"] = USER_AGENT
+        if self._own_session or session.headers.get("User-Agent", "").startswith("python-requests/"):
+            session.headers["User-Agent"] = USER_AGENT  # a session's own User-Agent is the caller's choice
         self.session = session
 
     def url_for(self, endpoint: str) -> str:
@@ -242,10 +243,15 @@ class Transport:
         if isinstance(ok, bool) or not isinstance(ok, int) or ok not in (0, 1, 2):
             raise ReplyError(f"The reply from {url} has OK={_short(ok)}, which is not 0, 1 or 2.",
                              url=url, status=200)
+        if ok == 2 and endpoint != "cancel":
+            raise ReplyError(f"The reply from {url} has OK=2, which only a cancel can answer.", url=url, status=200)
         warnings = []
         dep = data.get("deprecationWarning")
         if isinstance(dep, dict) and isinstance(dep.get("message"), str):
             warnings.append(dep["message"])
+        if _newer(data["APIVersion"], API_VERSION):
+            warnings.append(f"The service speaks API version {_short(data['APIVersion'])}, newer than the "
+                            f"{API_VERSION} this version of xrt_widgets knows: consider updating it.")
         if ok == 0:
             message = data.get("ERROR")
             if not isinstance(message, str) or not message.strip():
@@ -266,6 +272,14 @@ class Transport:
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r}, timeout={self.timeout})"
+
+
+def _newer(version: Any, ours: str) -> bool:
+    """Whether ``version`` ("1.13") is newer than ``ours``; an unreadable version is not."""
+    try:
+        return tuple(int(p) for p in str(version).split(".")) > tuple(int(p) for p in ours.split("."))
+    except ValueError:
+        return False
 
 
 def _count_retries(response: requests.Response) -> int:

@@ -407,6 +407,7 @@ class XRTProductRequest:
             reply = self._transport.post("cancel", body)
             _check_job_id(reply.data, self._job_id)
             per_product = _parse_cancel(reply.data, chosen)
+            self.last_warnings = reply.warnings
         except ServiceError as exc:
             return (0, {"ERROR": exc.message})
         except XRTError as exc:
@@ -467,6 +468,7 @@ class XRTProductRequest:
             reply = self._transport.post("status", body)
             _check_job_id(reply.data, self._job_id)
             result = _parse_status(reply.data, chosen)
+            self.last_warnings = reply.warnings
         except XRTError as exc:
             return {"ERROR": str(exc)}
         except Exception as exc:
