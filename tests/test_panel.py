@@ -358,3 +358,14 @@ def test_panel_drives_a_real_swifttools_request(emu):
     assert ok == 0 and per["LightCurve"]["code"] == 1
     assert "xrtw-result-not-cancelled" in panel.summary._dom_classes
     assert emu.request_count("cancel") == 2
+
+
+def test_a_failed_submission_shows_its_errors_escaped(emu):
+    req = XRTProductRequest(USER, base_url=emu.base_url)
+    req.setGlobalPars(name=XSS, RA=1.0, Dec=2.0)  # no targ: the service lists what is wrong
+    req.addLightCurve()
+    assert not req.submit()
+    panel = CancelPanel(req)
+    assert "The last submission failed" in panel.notice.value
+    assert "targ" in panel.notice.value
+    assert XSS not in panel.notice.value

@@ -263,3 +263,17 @@ def test_a_fresh_process_writes_nothing_either(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "cycle done"
     assert _all_files(cwd, home, tmp) == []
+
+
+def test_a_proxy_from_the_environment_never_sees_a_loopback_request(emu, make_request, monkeypatch):
+    import socket as _socket
+
+    dead = _socket.socket()
+    dead.bind(("127.0.0.1", 0))  # bound, not listening: a proxy there would refuse every connection
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead.getsockname()[1]}")
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{dead.getsockname()[1]}")
+    try:
+        req = make_request("LightCurve")
+        assert req.cancelProducts() == (1, {"LightCurve": {"code": 0, "text": "Job cancelled OK"}})
+    finally:
+        dead.close()

@@ -156,6 +156,9 @@ class Transport:
     def __init__(self, base_url: Optional[str] = None, *, timeout: Timeout = DEFAULT_TIMEOUT,
                  session: Optional[requests.Session] = None, retries: int = 2, backoff: float = 0.1) -> None:
         self.base_url = resolve_base_url(base_url)
+        # A proxy from the environment must not see a plain-http (loopback) request with the user's ID.
+        self._proxies = ({"http": None, "https": None} if _is_loopback(urlsplit(self.base_url).hostname or "")
+                         else None)
         if isinstance(timeout, (int, float)):
             timeout = (float(timeout), float(timeout))
         self.timeout: tuple[float, float] = (float(timeout[0]), float(timeout[1]))
@@ -201,7 +204,8 @@ class Transport:
         try:
             # Never follow a redirect: a 307/308 would re-send the body (and the user's ID) to
             # whatever host the Location names, possibly over plain http.
-            response = self.session.post(url, json=payload, timeout=self.timeout, allow_redirects=False)
+            response = self.session.post(url, json=payload, timeout=self.timeout, allow_redirects=False,
+                                         proxies=self._proxies)
             content = response.content
         except Exception as exc:  # normalised in one place
             raise XRTError.from_exception(exc, url) from exc

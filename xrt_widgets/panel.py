@@ -142,6 +142,14 @@ class RequestAdapter:
         return self.request.JobID if self.submitted else None
 
     @property
+    def submit_error(self) -> Optional[str]:
+        """Why the last submission failed (swifttools' and our statusCode 3), else None."""
+        try:
+            return self.request.submitError if self.request.statusCode == 3 else None
+        except Exception:
+            return None
+
+    @property
     def url(self) -> Optional[str]:
         try:
             return self.request.URL if self.submitted else None
@@ -662,9 +670,12 @@ class CancelPanel(_Actions, widgets.VBox):
             if submitted:
                 self.notice.layout.display = "none"
             else:
+                failed = self._adapter.submit_error
+                failure = (f'<div class="xrtw-submit-error"><b>The last submission failed:</b>'
+                           f'<div class="xrtw-text">{escape(failed)}</div></div>' if failed else "")
                 self.notice.value = ("This request has not been submitted yet, so nothing runs on the server. "
                                      "Tick products and press <b>Remove selected</b> to take them out of the "
-                                     "request before you submit it.")
+                                     "request before you submit it." + failure)
                 self.notice.layout.display = "block"
             self._render_header()
             self._render_rows()
