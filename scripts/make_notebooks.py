@@ -142,6 +142,18 @@ for name, products in [("GRB 060729", ["LightCurve", "Spectrum"]),
 board = JobBoard(USER, base_url=base_url)
 board.last_action.result(timeout=30)  # wait for the listing, so the saved notebook shows it
 board'''),
+        new_markdown_cell("""### After a kernel restart
+
+Under `make demo` the emulator is a process of its own, so the jobs outlive the kernel: restart it,
+run the first cell again, and either build the board again or bind one job directly:
+
+```python
+old = XRTProductRequest.from_job("board@example.org", 1001, ["LightCurve", "Spectrum"], base_url=base_url)
+CancelPanel(old)
+```
+
+(Started with `--state-file jobs.json`, `python -m xrt_widgets.emulator` also keeps its jobs across its
+own restarts.)"""),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 
 
