@@ -522,8 +522,19 @@ def test_submit_body(make_request, emu):
     assert body["cent"] == 1 and "centroid" not in body
     assert body["poserr"] == 1 and body["Tstart"] == 175886400.0 and body["useSXPS"] == 0
     assert body["lc"] == 1 and body["dopsf"] == 1 and body["image"] == 1 and "spec" not in body
-    assert body["binMeth"] == "counts" and body["pcCounts"] == 20 and body["dynamic"] == 1
-    assert body["energies"] == "0.3-10"
+    assert body["binMeth"] == "counts" and body["pccounts"] == 20 and body["dynamic"] == 1
+    assert body["imen"] == "0.3-10" and "pcCounts" not in body and "energies" not in body
+
+
+def test_parameter_names_without_a_translation_travel_as_given(emu):
+    req = XRTProductRequest(USER, base_url=emu.base_url)
+    req.setGlobalPars(name="x", futureGlobal=True)
+    req.addLightCurve(pccounts=20, futurePar="a")  # already in wire form, or unknown to this version
+    req.addImage(energies="0.5-2")
+    body = req.getJSONDict()
+    assert body["futureGlobal"] == 1 and body["pccounts"] == 20 and body["futurePar"] == "a"
+    assert body["imen"] == "0.5-2"
+    req.transport.close()
 
 
 def test_submit_failure_with_list_errors(emu):

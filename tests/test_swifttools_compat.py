@@ -70,17 +70,89 @@ def test_submit(emu, submitted):
     assert submitted.productList == ["lc", "spec", "psf"]
 
 
-def test_our_submit_body_matches_swifttools(emu, theirs):
-    ours = OurRequest(USER, base_url=emu.base_url)
-    ours.setGlobalPars(**ST_GLOBALS)
-    # swifttools translates product parameters (pcCounts -> pccounts); we pass them through as given.
-    ours.addLightCurve(binMeth="counts", pccounts=20, wtcounts=30, dynamic=True)
-    ours.addSpectrum(specz=False, dchi=2.706)
-    ours.addStandardPos()
-    expected = theirs.getJSONDict()
-    got = {**ours.getJSONDict(), "api_name": "xrt_prods", "api_version": "1.12"}
-    # swifttools adds getTargs/getT0 = 0 defaults of its own.
-    assert {k: v for k, v in expected.items() if k not in ("getTargs", "getT0")} == got
+#: swifttools' own getTargs/getT0 triggers (setting targ or T0 sets them to False) are given explicitly,
+#: so that both requests hold the same globals.
+BODY_GLOBALS = dict(ST_GLOBALS, getTargs=False, getT0=False, wtPupRate=150, pcPupRate=0.6)
+
+#: Python-named parameters for every product, covering most of swifttools' renames. swifttools fills in
+#: some values itself (Spectrum's deltaFitStat default; hasRedshift=True sets galactic=True): they are
+#: given explicitly so that both requests hold the same parameters.
+BODY_PARS = {
+    "LightCurve": dict(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True, minEnergy=0.3, maxEnergy=10.0,
+                       softLo=0.3, softHi=1.5, hardLo=1.5, hardHi=10.0, minSig=3.0, allowUL="both",
+                       allowBayes="pc", timeFormat="s", minFracExp=0.1, rateFact=10.0, binFact=1.5, minCounts=15,
+                       minSNR=2.5, matchHR=1, wtHRBinTime=10, pcHRBinTime=2500, grades="all"),
+    "Spectrum": dict(hasRedshift=True, redshift=0.54, galactic=True, deltaFitStat=2.706, whichData="hours",
+                     incHours=12.0, grades="0", specStem="grb", timeslice="single", doNotFit=False),
+    "StandardPos": dict(whichData="user", useObs="00221755001", detOrCent="detect", centMeth="iterative",
+                        posRadius=20),
+    "EnhancedPos": dict(whichData="user", useObs="00221755001", incHours=6.0),
+    "AstromPos": dict(useAllObs=True),
+    "Image": dict(energies="0.3-10", whichData="user", useObs="00221755001-00221755003"),
+    "SourceDet": dict(whichData="user", useObs="00221755001", whichBands="all", fitStrayLight=False),
+}
+
+
+def test_our_rename_tables_are_swifttools_tables():
+    from swifttools.ukssdc.xrt_prods.productVars import prodPythonParsToJSONPars
+
+    from xrt_widgets.products import GLOBAL_WIRE_NAMES, PRODUCT_WIRE_NAMES
+
+    assert PRODUCT_WIRE_NAMES == prodPythonParsToJSONPars
+    assert GLOBAL_WIRE_NAMES == st.XRTProductRequest._globalPythonParsToJSONPars
+
+
+def _swift_request(emu, products):
+    req = st.XRTProductRequest(USER, silent=True)
+    req._baseURL = emu.base_url
+    req.setGlobalPars(**BODY_GLOBALS)
+    for name in products:
+        getattr(req, f"add{name}")(**BODY_PARS[name])
+    assert req.isValid() == (True, "")
+    return req
+
+
+def _our_request(emu, products):
+    req = OurRequest(USER, base_url=emu.base_url)
+    req.setGlobalPars(**BODY_GLOBALS)
+    for name in products:
+        getattr(req, f"add{name}")(**BODY_PARS[name])
+    return req
+
+
+def _without_api(body):
+    return {k: v for k, v in body.items() if k not in ("api_name", "api_version")}
+
+
+@pytest.mark.parametrize("products", [[name] for name in BODY_PARS] + [list(BODY_PARS)],
+                         ids=list(BODY_PARS) + ["all"])
+def test_our_submit_body_matches_swifttools(emu, products):
+    ours = _our_request(emu, products)
+    assert ours.getJSONDict() == _without_api(_swift_request(emu, products).getJSONDict())
+    ours.transport.close()
+
+
+def test_the_wire_names_of_product_parameters(emu):
+    ours = _our_request(emu, ["LightCurve", "Spectrum", "StandardPos"])
+    body = ours.getJSONDict()
+    assert body["pccounts"] == 20 and body["wtcounts"] == 30 and body["dynamic"] == 1
+    assert body["specz"] == 1 and body["zval"] == 0.54 and body["dchi"] == 2.706 and body["specobs"] == "hours"
+    assert body["posobs"] == "user" and body["useposobs"] == "00221755001" and body["detMeth"] == "iterative"
+    assert body["centMeth"] == "iterative"  # the global keeps its name; StandardPos' centMeth is detMeth
+    assert not {"pcCounts", "wtCounts", "hasRedshift", "redshift", "deltaFitStat", "whichData", "useObs"} & set(body)
+    ours.transport.close()
+
+
+def test_the_emulator_accepts_our_translated_submit_as_it_accepts_swifttools(emu):
+    ours = _our_request(emu, list(BODY_PARS))
+    assert ours.submit() is True, ours.submitError
+    theirs = _swift_request(emu, list(BODY_PARS))
+    assert theirs.submit() is True, theirs.submitError
+    mine, their = (_without_api(e["body"]) for e in _bodies(emu, "run_userobject.php"))
+    assert mine == their == ours.getJSONDict()
+    assert set(emu.job(ours.JobID).products) == set(emu.job(theirs.JobID).products) == {
+        "lc", "spec", "psf", "enh", "xastrom", "image", "sourceDet"}
+    assert ours.jobPars == theirs.jobPars and ours.jobPars["pccounts"] == 20 and ours.jobPars["specz"] == 1
     ours.transport.close()
 
 

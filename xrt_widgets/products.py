@@ -4,6 +4,8 @@ The long names are what users type in Python (``"LightCurve"``); the short
 names are what travels on the wire (``what="lc,spec"``) and what swifttools'
 ``productList`` holds; the flag is the key set to 1 in a submit body. The
 order of :data:`PRODUCTS` is the order in which every panel lists them.
+:data:`GLOBAL_WIRE_NAMES` and :data:`PRODUCT_WIRE_NAMES` hold the parameters
+whose Python (swifttools) names differ from their names on the wire.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-__all__ = ["Product", "PRODUCTS", "LONG_NAMES", "SHORT_NAMES", "resolve", "resolve_many"]
+__all__ = ["Product", "PRODUCTS", "LONG_NAMES", "SHORT_NAMES", "GLOBAL_WIRE_NAMES", "PRODUCT_WIRE_NAMES",
+           "resolve", "resolve_many"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,87 @@ PRODUCTS: tuple[Product, ...] = (
 
 LONG_NAMES: tuple[str, ...] = tuple(p.long for p in PRODUCTS)
 SHORT_NAMES: tuple[str, ...] = tuple(p.short for p in PRODUCTS)
+
+# The Python -> wire renames below are copied, as data, from swifttools 4.0.5:
+# XRTProductRequest._globalPythonParsToJSONPars (ukssdc/xrt_prods/prod_request.py) and
+# prodPythonParsToJSONPars (ukssdc/xrt_prods/productVars.py). A name in neither table travels as given.
+
+#: Global parameters: Python name -> wire name.
+GLOBAL_WIRE_NAMES: dict[str, str] = {
+    "centroid": "cent",
+    "T0": "Tstart",
+    "posErr": "poserr",
+    "wtPupRate": "wtpuprate",
+    "pcPupRate": "pcpuprate",
+}
+
+#: Product parameters, per product short name: Python name -> wire name. The three positions share
+#: their parameters (``posobs``, ``useposobs``, ...): on the wire they are one set for the whole job.
+PRODUCT_WIRE_NAMES: dict[str, dict[str, str]] = {
+    "lc": {
+        "useObs": "uselcobs",
+        "whichData": "lcobs",
+        "allowBayes": "allowB",
+        "timeType": "lctimetype",
+        "timeFormat": "lctimetype",
+        "minEnergy": "minen",
+        "maxEnergy": "maxen",
+        "softLo": "soft1",
+        "softHi": "soft2",
+        "hardLo": "hard1",
+        "hardHi": "hard2",
+        "minSig": "sigmin",
+        "bintime": "wtbin",
+        "minCounts": "mincmin",
+        "matchHR": "hrbin",
+        "wtHRBinTime": "wthrbin",
+        "pcHRBinTime": "pchrbin",
+        "minFracExp": "femin",
+        "rateFact": "ratefact",
+        "binFact": "binfact",
+        "pcCounts": "pccounts",
+        "wtCounts": "wtcounts",
+        "pcBinTime": "pcbin",
+        "wtBinTime": "wtbin",
+        "minSNR": "minsnr",
+        "wtMaxGap": "wtmaxgap",
+        "pcMaxGap": "pcmaxgap",
+    },
+    "spec": {
+        "hasRedshift": "specz",
+        "redshift": "zval",
+        "useObs": "usespecobs",
+        "whichData": "specobs",
+        "grades": "specgrades",
+        "incHours": "specobstime",
+        "specStem": "specstem",
+        "deltaFitStat": "dchi",
+    },
+    "psf": {
+        "whichData": "posobs",
+        "useObs": "useposobs",
+        "incHours": "posobstime",
+        "detOrCent": "detornot",
+        "centMeth": "detMeth",
+    },
+    "enh": {
+        "whichData": "posobs",
+        "useObs": "useposobs",
+        "incHours": "posobstime",
+        "detOrCent": "detornot",
+        "centMeth": "detMeth",
+    },
+    "xastrom": {
+        "useAllObs": "allxastrom",
+        "whichData": "posobs",
+        "useObs": "useposobs",
+        "incHours": "posobstime",
+        "detOrCent": "detornot",
+        "centMeth": "detMeth",
+    },
+    "image": {"energies": "imen", "useObs": "useimobs", "whichData": "imobs"},
+    "sourceDet": {"whichData": "detobs", "useObs": "usedetobs", "whichBands": "detbands"},
+}
 
 _BY_NAME: dict[str, Product] = {}
 for _p in PRODUCTS:

@@ -17,18 +17,9 @@ from typing import Any, Iterable, Optional, Sequence, Union
 from . import codes
 from .client import DEFAULT_TIMEOUT, Timeout, Transport, _short
 from .errors import ServiceError, XRTError
-from .products import LONG_NAMES, PRODUCTS, Product, in_order, resolve
+from .products import GLOBAL_WIRE_NAMES, LONG_NAMES, PRODUCT_WIRE_NAMES, PRODUCTS, Product, in_order, resolve
 
 __all__ = ["XRTProductRequest", "listOldJobs", "countActiveJobs", "build_progress_text"]
-
-#: swifttools' Python names of global parameters that have other names on the wire.
-GLOBAL_WIRE_NAMES = {
-    "centroid": "cent",
-    "T0": "Tstart",
-    "posErr": "poserr",
-    "wtPupRate": "wtpuprate",
-    "pcPupRate": "pcpuprate",
-}
 
 #: swifttools' request-level status codes.
 STATUS_TEXTS = (
@@ -260,14 +251,23 @@ class XRTProductRequest:
     def setGlobalPars(self, **pars: Any) -> None:
         """Set global parameters (``name``, ``targ``, ``RA``, ``Dec``, ``centroid``, ...).
 
-        They are passed through to the submit body (swifttools' renamed
-        globals such as ``centroid`` -> ``cent`` are translated).
+        They go to the submit body under their wire names: swifttools'
+        renamed globals such as ``centroid`` -> ``cent`` are translated (see
+        :data:`xrt_widgets.products.GLOBAL_WIRE_NAMES`); other names travel
+        as given.
         """
         self._not_after_submit("change the parameters of")
         self._globals.update(pars)
 
     def addProduct(self, what: str, clobber: bool = False, **pars: Any) -> None:
         """Add a product (long or short name) with its parameters.
+
+        Parameters take swifttools' Python names (``pcCounts``,
+        ``hasRedshift``) and go to the submit body under their wire names
+        (``pccounts``, ``specz``; see
+        :data:`xrt_widgets.products.PRODUCT_WIRE_NAMES`); a name without a
+        translation, such as one already in wire form, travels as given.
+        True and False travel as 1 and 0.
 
         Raises
         ------
@@ -308,8 +308,9 @@ class XRTProductRequest:
             body[GLOBAL_WIRE_NAMES.get(key, key)] = _wire_value(value)
         for product in in_order(resolve(n) for n in self._products):
             body[product.flag] = 1
+            renames = PRODUCT_WIRE_NAMES[product.short]
             for key, value in self._products[product.long].items():
-                body[key] = _wire_value(value)
+                body[renames.get(key, key)] = _wire_value(value)
         return body
 
     # -- talking to the server -----------------------------------------------------------------
