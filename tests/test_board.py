@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import traitlets
 
@@ -143,27 +145,34 @@ def test_auto_refresh_schedule_polls_only_unfinished_backs_off_and_stops(emu, ti
     assert board.watched() == [running]
     emu.reset_counts()
     board.auto_refresh = True
-    assert timers[-1].seconds == 20
-    fire(timers)
-    board.last_action.result(timeout=20)
+    assert len(timers) == 1 and timers[-1].seconds == 20
+
+    def poll():
+        """Fire the pending timer; the poll has scheduled the next one before its future resolves."""
+        before = len(timers)
+        fire(timers)
+        board.last_action.result(timeout=20)
+        return timers[before:]
+
+    new = poll()
     assert emu.request_count("status") == 1  # only the unfinished job
-    assert emu.log[-1]["body"]["JobID"] == running
-    assert timers[-1].seconds == 20 and timers[-1].started
-    # an error backs off: the next poll waits twice as long
+    polled = [e["body"]["JobID"] for e in emu.log if e["endpoint"] == "checkProductStatus.php"]
+    assert polled == [running]
+    assert emu.request_count("count") == 1  # the quota line follows each poll
+    assert len(new) == 1 and new[0].seconds == 20 and new[0].started and not new[0].cancelled
+    # an error backs off: the next poll waits twice as long, and says so
     emu.inject("status", "status", status=500)
-    fire(timers)
-    board.last_action.result(timeout=20)
+    new = poll()
     assert "500" in board.error
-    assert timers[-1].seconds == 40 and "backing off" in board.since.value
-    fire(timers)
-    board.last_action.result(timeout=20)
-    assert board.error == "" and timers[-1].seconds == 20
+    assert [t.seconds for t in new] == [40] and "backing off" in board.since.value
+    new = poll()
+    assert board.error == "" and [t.seconds for t in new] == [20]
     # once everything is finished the board stops by itself
     emu.advance(10_000)
-    fire(timers)
-    board.last_action.result(timeout=20)
-    assert not board.auto_refresh
+    new = poll()
+    assert not board.auto_refresh and new == []
     assert not [t for t in timers if t.started and not t.cancelled]
+    assert "auto-refresh stopped" in board.since.value
     assert done not in board.watched()
     board.close()
 
@@ -184,10 +193,11 @@ def test_since_line_counts_seconds_from_the_clock(emu, timers):
     now = [1000.0]
     emu.add_job(USER, ["LightCurve"])
     board = make_board(emu, clock=lambda: now[0])
+    assert board.seconds_since_refresh is None and "Not refreshed yet" in board.since.value
     board.refresh().result(timeout=20)
+    assert re.search(r"Last refresh at \d\d:\d\d:\d\d UTC \(0 s ago\)", board.since.value)
     now[0] += 42
-    board._render_since()
-    assert "Last refresh 42 s ago" in board.since.value
+    assert board.seconds_since_refresh == 42
     board.close()
 
 
@@ -195,9 +205,7 @@ def test_emulator_state_file_survives_restart(tmp_path):
     state = tmp_path / "jobs.json"
     with Emulator(state_file=str(state), manual_clock=True) as emu:
         job = emu.add_job(USER, ["LightCurve", "Spectrum"], name="kept")
-        first_url = emu.base_url
     with Emulator(state_file=str(state), manual_clock=True) as emu2:
-        assert emu2.base_url != first_url or True
         req = XRTProductRequest.from_job(USER, job, ["LightCurve", "Spectrum"], base_url=emu2.base_url)
         assert [j["JobID"] for j in req.listOldJobs()] == [job]
         ok, per = req.cancelProducts(["LightCurve"])
@@ -205,3 +213,47 @@ def test_emulator_state_file_survives_restart(tmp_path):
     with Emulator(state_file=str(state), manual_clock=True) as emu3:
         assert emu3.status(job, "LightCurve") == -4  # the cancel was kept too
         assert emu3.add_job(USER, ["Image"]) == job + 1
+
+
+def test_bulk_cancel_waits_for_a_panel_that_is_refreshing(emu):
+    """A job whose panel is busy with a refresh is cancelled after it, not dropped."""
+    a = emu.add_job(USER, ["LightCurve"])
+    b = emu.add_job(USER, ["Spectrum"])
+    board = make_board(emu, confirm=False)
+    board.entries[a].toggle.value = True
+    panel = board.entries[a].panel
+    emu.inject("status", "delay", seconds=0.5)
+    refreshing = panel.refresh()
+    results = board.cancel_selected({a: ["LightCurve"], b: ["Spectrum"]}).result(timeout=20)
+    assert refreshing.done()
+    assert results[a][0] == 1 and results[b][0] == 1
+    assert emu.status(a, "LightCurve") == -4 and emu.status(b, "Spectrum") == -4
+    assert "xrtw-status-cancelled" in panel.rows["LightCurve"].box._dom_classes
+    assert emu.request_count("cancel") == 2
+    board.close()
+
+
+def test_quota_and_summary_follow_a_bulk_cancel(emu):
+    a = emu.add_job(USER, ["LightCurve"])
+    b = emu.add_job(USER, ["Spectrum"])
+    board = make_board(emu, confirm=False)
+    assert board.active_jobs == 2
+    board.cancel_selected({a: ["LightCurve"], b: ["Spectrum"]}).result(timeout=20)
+    assert board.active_jobs == 0 and "<b>0</b>" in board.quota.value
+    results = board.cancel_selected({a: ["LightCurve"], b: ["Spectrum"]}).result(timeout=20)
+    assert [v[0] for v in results.values()] == [0, 0]  # both already cancelled: nothing cancelled
+    assert "xrtw-result-not-cancelled" in board.summary._dom_classes
+    assert "0 of 2 jobs fully cancelled, 0 partly, 2 not at all" in board.summary.value
+    board.close()
+
+
+def test_closing_the_board_closes_every_widget_it_made(emu):
+    import ipywidgets
+
+    before = set(ipywidgets.widgets.widget._instances)
+    emu.add_job(USER, ["LightCurve", "Spectrum"])
+    board = make_board(emu)
+    next(iter(board.entries.values())).toggle.value = True
+    assert len(set(ipywidgets.widgets.widget._instances) - before) > 50
+    board.close()
+    assert set(ipywidgets.widgets.widget._instances) - before == set()

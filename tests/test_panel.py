@@ -369,3 +369,55 @@ def test_a_failed_submission_shows_its_errors_escaped(emu):
     assert "The last submission failed" in panel.notice.value
     assert "targ" in panel.notice.value
     assert XSS not in panel.notice.value
+
+
+def test_a_cancel_during_a_refresh_is_sent_after_it(emu, make_request):
+    req = make_request("LightCurve", "Spectrum")
+    panel = CancelPanel(req, confirm=False)
+    emu.inject("status", "delay", seconds=0.5)
+    refreshing = panel.refresh()
+    cancelling = panel.cancel(["LightCurve"])
+    assert cancelling is not refreshing
+    ok, per = cancelling.result(timeout=10)
+    assert refreshing.done() and ok == 1 and per["LightCurve"]["code"] == 0
+    assert "xrtw-status-cancelled" in classes(panel, "LightCurve")
+    assert emu.request_count("status") == 1 and emu.request_count("cancel") == 1
+    # and a refresh asked during a cancel waits, then asks only what is still unfinished
+    emu.inject("cancel", "delay", seconds=0.5)
+    cancelling = panel.cancel(["Spectrum"])
+    refreshed = panel.refresh()
+    assert refreshed.result(timeout=10) is None  # both cancelled by then: nothing left to ask
+    assert emu.request_count("status") == 1
+
+
+def test_an_unknown_build_code_from_swifttools_is_shown_as_unknown(emu):
+    from swifttools.ukssdc.xrt_prods import XRTProductRequest as SwiftRequest
+
+    req = SwiftRequest(USER, silent=True)
+    req._baseURL = emu.base_url
+    req.setGlobalPars(name="GRB", targ="00221755", T0=1.0, RA=1.0, Dec=2.0, centroid=False, useSXPS=False)
+    req.addStandardPos()
+    assert req.submit(), req.submitError
+
+    def seven(reply):
+        reply["psf"]["statusCode"] = 7
+        return reply
+
+    emu.inject("status", "mutate", func=seven)
+    panel = CancelPanel(req)
+    panel.refresh().result(timeout=10)
+    assert panel.statuses["StandardPos"]["slug"] == "unknown-code"
+    assert "xrtw-status-unknown-code" in classes(panel, "StandardPos")
+    assert "Not in job" not in panel.rows["StandardPos"].badge.value
+    assert not panel.rows["StandardPos"].checkbox.disabled  # unknown is never final
+
+
+def test_closing_the_panel_closes_every_widget_it_made(make_request):
+    import ipywidgets
+
+    req = make_request("LightCurve", "Spectrum")
+    before = set(ipywidgets.widgets.widget._instances)
+    panel = CancelPanel(req)
+    assert len(set(ipywidgets.widgets.widget._instances) - before) > 40
+    panel.close()
+    assert set(ipywidgets.widgets.widget._instances) - before == set()

@@ -27,7 +27,7 @@ import traitlets
 from . import codes
 from .client import DEFAULT_TIMEOUT, Timeout, Transport
 from .errors import XRTError
-from .panel import CancelPanel, _Actions, escape, stylesheet
+from .panel import CancelPanel, _Actions, close_all, escape, stylesheet
 from .products import LONG_NAMES, resolve
 from .request import XRTProductRequest, _count_active_jobs, _list_old_jobs
 
@@ -36,6 +36,14 @@ __all__ = ["JobBoard", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF"]
 MIN_INTERVAL = 10.0
 DEFAULT_INTERVAL = 60.0
 MAX_BACKOFF = 900.0
+
+
+class _Results(dict):
+    """JobID -> (ok, perProduct) of a bulk cancel, with the active-job count taken after it."""
+
+    def __init__(self, results: dict, *, active: Optional[int]) -> None:
+        super().__init__(results)
+        self.active = active
 
 
 class _Timer:
@@ -283,6 +291,7 @@ class JobBoard(_Actions, widgets.VBox):
         self._inflight: Optional[Future] = None
         self._last_action: Optional[Future] = None
         self._closed = False
+        self.last_refresh_utc = ""
         self.entries: dict[int, _JobRow] = {}
 
         self.style_sheet = widgets.HTML(stylesheet(), layout=widgets.Layout(display="none"))
@@ -370,7 +379,7 @@ class JobBoard(_Actions, widgets.VBox):
                 active = None
             return jobs, active
 
-        return self._start("Listing jobs…", work, self._apply_listing)
+        return self._start("reload", "Listing jobs…", work, self._apply_listing)
 
     def _apply_listing(self, value: tuple) -> None:
         jobs, active = value
@@ -387,10 +396,23 @@ class JobBoard(_Actions, widgets.VBox):
                 entries[job_id] = _JobRow(self, info)
         self.entries = entries
         self.jobs_box.children = tuple(e.box for e in entries.values())
+        self._show_quota(active)
+        self.title.value = f"<b>UKSSDC jobs of {escape(self.user)}</b> · {len(entries)} jobs"
+        self._after_poll()
+
+    def _count_active(self) -> Optional[int]:
+        """countActiveJobs, or None if the count failed (the board keeps its last figure)."""
+        try:
+            return _count_active_jobs(self.transport, self.user)
+        except XRTError:
+            return None
+
+    def _show_quota(self, active: Optional[int]) -> None:
+        if active is None and self.active_jobs is not None:
+            return  # keep the last good figure
         self.active_jobs = active
         self.quota.value = (f"Active jobs (queued or running): <b>{active}</b>" if active is not None
                             else "Active jobs: unknown (the count failed)")
-        self.title.value = f"<b>UKSSDC jobs of {escape(self.user)}</b> · {len(entries)} jobs"
 
     # -- refresh ---------------------------------------------------------------------------------
     def watched(self) -> list[int]:
@@ -413,13 +435,15 @@ class JobBoard(_Actions, widgets.VBox):
                         failures.append(f"job {entry.job_id}: {entry.panel.error}")
                 except Exception as exc:
                     failures.append(f"job {entry.job_id}: {exc}")
-            return len(targets), failures
+            return len(targets), failures, (self._count_active() if targets else None)
 
-        return self._start("Refreshing…", work, self._apply_refresh)
+        return self._start("refresh", "Refreshing…", work, self._apply_refresh)
 
     def _apply_refresh(self, value: tuple) -> None:
-        polled, failures = value
+        polled, failures, active = value
+        self._show_quota(active)
         self.last_refresh = self._clock()
+        self.last_refresh_utc = time.strftime("%H:%M:%S UTC", time.gmtime())
         if failures:
             self._show_error("Refresh failed for " + "; ".join(failures))
             self._current_delay = min(max(self._current_delay, self.interval) * 2, MAX_BACKOFF)
@@ -427,6 +451,7 @@ class JobBoard(_Actions, widgets.VBox):
             self._show_error("")
             self._current_delay = self.interval
         self._render_since()
+        self._after_poll()
 
     # -- bulk cancel -----------------------------------------------------------------------------
     def selection(self) -> dict[int, list[str]]:
@@ -472,21 +497,27 @@ class JobBoard(_Actions, widgets.VBox):
             futures = {j: (names, self.entries[j].cancel(names)) for j, names in chosen.items()}
             results = {}
             for job_id, (names, fut) in futures.items():
-                try:
+                entry = self.entries[job_id]
+                try:  # one failing job never stops the others
                     value = fut.result()
-                except Exception as exc:  # one failing job never stops the others
+                    if value is None:
+                        value = (-1, {"ERROR": (entry.panel.error if entry.panel else "") or "nothing was sent"})
+                    ok, per = value
+                    if not isinstance(per, dict) or ok not in (-1, 0, 1, 2):
+                        raise TypeError(f"a cancel answered {value!r:.80}")
+                    with self._lock:
+                        entry.apply_cancel(names, value)
+                except Exception as exc:
                     value = (-1, {"ERROR": f"{type(exc).__name__}: {exc}"})
-                if value is None:
-                    value = (-1, {"ERROR": self.entries[job_id].panel.error if self.entries[job_id].panel
-                                  else "nothing was sent"})
-                with self._lock:
-                    self.entries[job_id].apply_cancel(names, value)
+                    with self._lock:
+                        entry.apply_cancel(names, value)
                 results[job_id] = value
-            return results
+            return _Results(results, active=self._count_active())
 
-        return self._start(f"Cancelling in {len(chosen)} jobs…", work, self._apply_bulk)
+        return self._start("cancel", f"Cancelling in {len(chosen)} jobs…", work, self._apply_bulk)
 
-    def _apply_bulk(self, results: dict) -> None:
+    def _apply_bulk(self, results: "_Results") -> None:
+        self._show_quota(results.active)
         self.results = {**self.results, **results}
         oks = [v[0] for v in results.values()]
         failed = [j for j, v in results.items() if v[0] == -1]
@@ -495,7 +526,14 @@ class JobBoard(_Actions, widgets.VBox):
                 + (f"; {len(failed)} failed ({', '.join(map(str, failed))})" if failed else ""))
         self.summary.value = escape(text)
         self.summary.layout.display = "block"
-        slug = "ok" if all(o == 1 for o in oks) else ("http-error" if failed else "partial")
+        if failed:
+            slug = "http-error"
+        elif all(o == 1 for o in oks):
+            slug = "ok"
+        elif all(o == 0 for o in oks):
+            slug = "not-cancelled"
+        else:
+            slug = "partial"
         for cls in [c for c in self.summary._dom_classes if c.startswith("xrtw-result-")]:
             self.summary.remove_class(cls)
         self.summary.add_class(f"xrtw-result-{slug}")
@@ -508,17 +546,19 @@ class JobBoard(_Actions, widgets.VBox):
         except Exception as exc:  # the boundary: show, never only log
             self._show_error(f"{type(exc).__name__}: {exc}")
 
-    def _start(self, label: str, work: Callable[[], Any], apply: Callable[[Any], None]) -> Future:
+    def _start(self, kind: str, label: str, work: Callable[[], Any], apply: Callable[[Any], None]) -> Future:
         def on_error(exc: Exception) -> None:
             self._show_error(f"{type(exc).__name__}: {exc}")
-            if self.auto_refresh:
+            if self.auto_refresh and kind in ("refresh", "reload"):
                 self._current_delay = min(max(self._current_delay, self.interval) * 2, MAX_BACKOFF)
+                self._render_since()
+                self._after_poll()
 
         def in_a_thread(fn: Callable, *args: Any) -> None:
             # not the bounded pool: the work waits on futures that run there
             threading.Thread(target=fn, args=args, daemon=True, name="xrt_widgets-board-action").start()
 
-        return self._launch(label, work, apply, on_error, in_a_thread)
+        return self._launch(label, work, apply, on_error, in_a_thread, kind=kind)
 
     def _set_busy(self, busy: bool, label: str = "") -> None:
         self.busy = busy
@@ -546,24 +586,33 @@ class JobBoard(_Actions, widgets.VBox):
         if not self.auto_refresh or self._closed:
             return
         if self.entries and not self.watched():
-            self.auto_refresh = False  # nothing left to watch
-            self.since.value = escape(self._since_text() + " · auto-refresh stopped: every job is finished")
+            self._stop_watching()
             return
-        fut = self.refresh() if self.entries else self.reload()
-        fut.add_done_callback(lambda _f: self._after_tick())
+        self.refresh() if self.entries else self.reload()  # the poll schedules the next one (_after_poll)
 
-    def _after_tick(self) -> None:
+    def _after_poll(self) -> None:
+        """After a poll, before its future resolves: schedule the next one, or stop when nothing is left."""
+        if not self.auto_refresh or self._closed:
+            return
         if self.entries and not self.watched():
-            self.auto_refresh = False
-            self.since.value = escape(self._since_text() + " · auto-refresh stopped: every job is finished")
+            self._stop_watching()
             return
         self._schedule()
+
+    def _stop_watching(self) -> None:
+        self.auto_refresh = False
+        self.since.value = escape(self._since_text() + " · auto-refresh stopped: every job is finished")
 
     def _since_text(self) -> str:
         if self.last_refresh is None:
             return "Not refreshed yet"
         ago = max(0, int(self._clock() - self.last_refresh))
-        return f"Last refresh {ago} s ago"
+        return f"Last refresh at {self.last_refresh_utc} ({ago} s ago)"
+
+    @property
+    def seconds_since_refresh(self) -> Optional[float]:
+        """Seconds since the last completed refresh, by the board's clock (None before the first)."""
+        return None if self.last_refresh is None else self._clock() - self.last_refresh
 
     def _render_since(self) -> None:
         extra = ""
@@ -580,8 +629,9 @@ class JobBoard(_Actions, widgets.VBox):
         for entry in self.entries.values():
             if entry.panel is not None:
                 entry.panel.close()
-        super().close()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        close_all(self)
+        # queued work still runs (and resolves its futures) against closed, silent widgets
+        self._pool.shutdown(wait=False)
 
     def __repr__(self) -> str:
         return f"<JobBoard {self.user} jobs={len(self.entries)}>"

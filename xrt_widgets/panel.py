@@ -202,6 +202,30 @@ class RequestAdapter:
                 self.request.removeProduct(name)
 
 
+def close_all(widget: widgets.Widget) -> None:
+    """Close ``widget`` and every widget model it owns: children, layouts, styles.
+
+    ``Widget.close()`` closes one model; a composite panel owns about a
+    hundred, which would otherwise stay alive in the kernel and the page.
+    """
+    seen: set[int] = set()
+
+    def walk(w: Any) -> None:
+        if not isinstance(w, widgets.Widget) or id(w) in seen:
+            return
+        seen.add(id(w))
+        for child in getattr(w, "children", ()) or ():
+            walk(child)
+        for name in ("layout", "style"):
+            walk(getattr(w, name, None))
+        if w is widget:
+            widgets.Widget.close(w)  # the root may be the caller's own close()
+        else:
+            w.close()
+
+    walk(widget)
+
+
 # -- running actions -----------------------------------------------------------------------------
 
 class _Actions:
@@ -212,14 +236,48 @@ class _Actions:
     widget and ``_set_busy(busy, label)``.
     """
 
+    _inflight_kind: str = ""
+
+    def _busy_kind(self) -> Optional[str]:
+        """The kind of action in flight ("cancel", "refresh", ...), or None when idle."""
+        if self._inflight is not None and not self._inflight.done():
+            return self._inflight_kind
+        return None
+
+    def _after_inflight(self, again: Callable[[], Future]) -> Future:
+        """A future of ``again()``, started once the action in flight has finished.
+
+        An action of another kind never joins or drops the one in flight: it
+        waits its turn (a bulk cancel arriving during a refresh, say).
+        """
+        queued: Future = Future()
+
+        def start(_done: Future) -> None:
+            try:
+                inner = again()
+            except Exception as exc:
+                queued.set_exception(exc)
+                return
+            inner.add_done_callback(
+                lambda f: queued.set_exception(f.exception()) if f.exception() else queued.set_result(f.result()))
+
+        assert self._inflight is not None
+        self._inflight.add_done_callback(start)
+        return queued
+
     def _launch(self, label: str, work: Callable[[], Any], apply: Callable[[Any], None],
-                on_error: Callable[[Exception], None], submit: Callable[..., Any]) -> Future:
-        """Run ``work()`` through ``submit``, then ``apply(value)`` under the lock; a second call joins."""
+                on_error: Callable[[Exception], None], submit: Callable[..., Any], kind: str = "") -> Future:
+        """Run ``work()`` through ``submit``, then ``apply(value)`` under the lock.
+
+        A second call of the same kind while one is in flight joins it.
+        """
         with self._lock:
-            if self._inflight is not None and not self._inflight.done():
-                return self._inflight
+            if self._busy_kind() is not None:
+                return self._inflight if self._inflight_kind == kind else self._after_inflight(
+                    lambda: self._launch(label, work, apply, on_error, submit, kind))
             fut: Future = Future()
             self._inflight = self._last_action = fut
+            self._inflight_kind = kind
             self._set_busy(True, label)
         try:
             submit(self._run_action, fut, work, apply, on_error)
@@ -443,12 +501,13 @@ class CancelPanel(_Actions, widgets.VBox):
         -------
         concurrent.futures.Future
             Resolves to ``(ok, perProduct)`` (or None when nothing was sent)
-            once the rows show the outcome. While a call is in flight, the
-            in-flight call's future is returned and nothing new is sent.
+            once the rows show the outcome. While a cancel is in flight, its
+            future is returned and nothing new is sent; while a refresh is,
+            this cancel is sent once the refresh has finished.
         """
         with self._lock:
-            if self._inflight is not None and not self._inflight.done():
-                return self._inflight
+            if self._busy_kind() == "cancel":
+                return self._inflight  # type: ignore[return-value]
             self._hide_confirm()
             if not self._adapter.submitted:
                 return self._done(None, error="This request has not been submitted yet: there is nothing on the "
@@ -466,6 +525,8 @@ class CancelPanel(_Actions, widgets.VBox):
                     raise ValueError(f"{', '.join(unknown)} is not a product of this request")
             if not names:
                 return self._done(None, error="Tick at least one product to cancel.")
+            if self._busy_kind() is not None:
+                return self._after_inflight(lambda: self.cancel(names))
             return self._dispatch("cancel", names, lambda: self._adapter.cancel(names), self._apply_cancel,
                                   f"Cancelling {len(names)} product{'s' if len(names) != 1 else ''}…")
 
@@ -477,11 +538,15 @@ class CancelPanel(_Actions, widgets.VBox):
         concurrent.futures.Future
             Resolves to the status dict (or None when nothing was asked:
             every product is finished, or the request is not submitted)
-            once the rows show it.
+            once the rows show it. A refresh in flight is joined; a cancel in
+            flight is waited for, then the refresh asks what is still unfinished.
         """
         with self._lock:
-            if self._inflight is not None and not self._inflight.done():
-                return self._inflight
+            kind = self._busy_kind()
+            if kind == "refresh":
+                return self._inflight  # type: ignore[return-value]
+            if kind is not None:
+                return self._after_inflight(self.refresh)
             if not self._adapter.submitted:
                 return self._done(None)
             if self._submitted_shown is False:  # submitted since the panel was built
@@ -579,7 +644,7 @@ class CancelPanel(_Actions, widgets.VBox):
             self._show_error(f"{action.capitalize()} failed: {type(exc).__name__}: {exc}")
 
         return self._launch(label, work, lambda value: apply(names, value), on_error,
-                            (self._executor or _pool()).submit)
+                            (self._executor or _pool()).submit, kind=action)
 
     def _set_busy(self, busy: bool, label: str = "") -> None:
         self.busy = busy
@@ -630,8 +695,9 @@ class CancelPanel(_Actions, widgets.VBox):
             raw = entry.get("statusCode")
             code = codes.lookup("build_status", raw)
             text = entry.get("statusText")
-            statuses[name] = {"code": raw if code.known else None, "text": text if isinstance(text, str)
-                              else code.meaning, "slug": code.slug, "source": "status"}
+            kept = raw if (raw is None or isinstance(raw, int)) and not isinstance(raw, bool) else None
+            statuses[name] = {"code": kept, "text": text if isinstance(text, str) else code.meaning,
+                              "slug": code.slug, "source": "status"}
             progress = entry.get("progressText")
             if isinstance(progress, str) and progress and progress != "No progress information available":
                 self._progress[name] = progress
@@ -698,20 +764,18 @@ class CancelPanel(_Actions, widgets.VBox):
         self.header.value = (f"<b>{title}</b> · {n} product{'s' if n != 1 else ''}{link}")
 
     def _terminal(self, name: str) -> bool:
-        status = self.statuses.get(name) or {}
-        family = {"cancel": "cancel_code", "status": "build_status"}.get(status.get("source", ""))
-        if family is None:
-            return False
-        return codes.lookup(family, status.get("code")).terminal and status.get("slug") != "unknown-code"
+        """Whether the product can no longer be cancelled, by what the server last said of it."""
+        return self._code_for(name).terminal
 
     def _code_for(self, name: str) -> Code:
         status = self.statuses.get(name) or {}
-        source = status.get("source")
-        if source == "cancel":
-            return codes.lookup("cancel_code", status.get("code"))
-        if source == "status":
-            return codes.lookup("build_status", status.get("code"))
-        return codes.LOCAL.get(status.get("slug", ""), codes.LOCAL["not-checked"])
+        family = {"cancel": "cancel_code", "status": "build_status"}.get(status.get("source", ""))
+        if family is None:
+            return codes.LOCAL.get(status.get("slug", ""), codes.LOCAL["not-checked"])
+        code = codes.lookup(family, status.get("code"))
+        if code.slug != status.get("slug"):  # a code we do not know, kept as None: never "Not in job"
+            code = codes.lookup(family, "unknown")
+        return code
 
     def _render_rows(self) -> None:
         for name, row in self.rows.items():
@@ -789,6 +853,12 @@ class CancelPanel(_Actions, widgets.VBox):
         data["text/plain"] = self._repr_text_table()
         data["text/html"] = self._repr_html_table()
         return data
+
+    def close(self) -> None:
+        """Close the panel and every widget it made (rows that were removed included)."""
+        for row in list(self.rows.values()):  # rows are children of rows_box; removed ones are not
+            close_all(row.box)
+        close_all(self)
 
     def __repr__(self) -> str:
         return f"<CancelPanel {self._adapter.kind} job={self._adapter.job_id} products={list(self.rows)}>"
