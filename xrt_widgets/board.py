@@ -91,6 +91,7 @@ class _JobRow:
         self.header.add_class(f"xrtw-job-{self.job_id}")
         self.detail = widgets.VBox(layout=widgets.Layout(display="none", margin="0 0 0 24px"))
         self.box = widgets.VBox([self.header, self.detail])
+        self.box.add_class(f"xrtw-job-box-{self.job_id}")
         self._slug = ""
         self.render()
 

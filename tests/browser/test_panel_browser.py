@@ -161,3 +161,13 @@ def test_job_board_bulk_cancel_in_two_jobs(page, start_emulator_server, lab_serv
     expect(board.locator(".xrtw-job-1003")).to_have_class(re.compile(r"\bxrtw-status-not-checked\b"))
     expect(board.locator(".xrtw-board-summary")).to_contain_text("2 of 2 jobs fully cancelled")
     board.screenshot(path=str(artifacts_dir / "job-board.png"))
+    # a product ticked inside a job's own panel ("Details") is what the board cancels
+    job = board.locator(".xrtw-job-box-1003")
+    job.locator("button.xrtw-job-details").click()
+    job.locator(".xrtw-product-Spectrum input[type='checkbox']").check()
+    board.locator("button.xrtw-board-cancel").click()
+    expect(board).to_contain_text("Cancel 1 product in 1 job?")
+    board.locator("button.xrtw-board-confirm").click()
+    expect(job.locator(".xrtw-product-Spectrum")).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
+    expect(job.locator(".xrtw-product-Image")).not_to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
+    expect(board.locator(".xrtw-job-1003")).to_have_class(re.compile(r"\bxrtw-status-ok\b"))
