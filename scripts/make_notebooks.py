@@ -194,17 +194,33 @@ CancelPanel(old)'''),
     ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 
 
-def main() -> None:
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if a notebook in notebooks/ differs from what this script makes")
+    args = parser.parse_args(argv)
     ROOT.mkdir(exist_ok=True)
+    stale = []
     for name, build in (("cancel_demo", cancel_demo), ("swifttools_demo", swifttools_demo),
-                        ("job_board", job_board),
-                        ("live_service", live_service)):
+                        ("job_board", job_board), ("live_service", live_service)):
         nb = build()
         for i, cell in enumerate(nb.cells):  # stable ids keep diffs small
             cell["id"] = f"{name[:12]}-{i:02d}"
-        nbformat.write(nb, ROOT / f"{name}.ipynb")
-        print("wrote", ROOT / f"{name}.ipynb")
+        path = ROOT / f"{name}.ipynb"
+        text = nbformat.writes(nb) + "\n"
+        if args.check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(path.name)
+            continue
+        path.write_text(text)
+        print("wrote", path)
+    if stale:
+        print("out of date (run python scripts/make_notebooks.py):", ", ".join(stale))
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -89,3 +89,12 @@ def test_job_board_notebook(tmp_path, monkeypatch):
     assert jobs == ["xrtw-job-1003", "xrtw-job-1002", "xrtw-job-1001"]  # newest first
     assert any("Active jobs (queued or running): <b>3</b>" in str(m["state"].get("value", ""))
                for m in state.values())
+
+
+def test_committed_notebooks_are_what_the_script_makes():
+    import subprocess
+    import sys
+
+    script = NOTEBOOKS.parent / "scripts" / "make_notebooks.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
