@@ -486,3 +486,67 @@ def test_a_session_keeps_its_own_user_agent(emu):
     session.headers["User-Agent"] = "my-pipeline/2"
     Transport(emu.base_url, session=session).post("count", {"UserID": "a@b.c"})
     assert emu.log[-1]["user_agent"] == "my-pipeline/2"
+
+
+# -- a submit is retried only when it never reached the server -------------------------------------
+
+def test_a_dropped_submit_is_not_retried_while_other_endpoints_are(emu, transport):
+    submit_body = {"UserID": USER, "name": "x", "targ": "1", "RA": 1.0, "Dec": 2.0, "lc": 1}
+    emu.inject("submit", "drop_after")
+    with pytest.raises(TransportError, match="closed the connection without replying") as info:
+        transport.post("submit", submit_body)
+    assert emu.request_count("submit") == 1 and list(emu.store.jobs) == [1001]
+    assert client.may_have_arrived(info.value)
+    emu.inject("cancel", "drop_after")
+    assert transport.post("cancel", {"UserID": USER, "JobID": 1001, "what": "lc"}).retried == 1
+    assert emu.request_count("cancel") == 2
+    emu.inject("submit", "status", status=502)
+    with pytest.raises(HTTPStatusError):
+        transport.post("submit", submit_body)
+    assert emu.request_count("submit") == 2
+    assert transport.post("submit", submit_body).data["JobID"] == 1002  # the same session, still usable
+
+
+def test_the_submit_and_the_other_endpoints_share_one_session(emu, transport):
+    session = transport.session
+    submit_adapter = session.get_adapter(transport.url_for("submit"))
+    assert submit_adapter is not session.get_adapter(transport.url_for("cancel"))
+    assert session.get_adapter(transport.url_for("cancel")) is session.get_adapter(transport.url_for("status"))
+    retry = submit_adapter.max_retries
+    assert (retry.connect, retry.read, retry.status, set(retry.status_forcelist)) == (2, 0, 0, set())
+
+
+def test_a_refused_submit_connection_is_retried(emu, transport, monkeypatch):
+    """A refused connect never reached the server, so a submit may safely try again."""
+    import urllib3.connection
+    from urllib3.exceptions import NewConnectionError
+
+    original = urllib3.connection.HTTPConnection._new_conn
+    refused = []
+
+    def refuse_once(self):
+        if not refused:
+            refused.append(self.port)
+            raise NewConnectionError(self, "Failed to establish a new connection: [Errno 111] Connection refused")
+        return original(self)
+
+    monkeypatch.setattr(urllib3.connection.HTTPConnection, "_new_conn", refuse_once)
+    reply = transport.post("submit", {"UserID": USER, "name": "x", "targ": "1", "RA": 1.0, "Dec": 2.0, "lc": 1})
+    assert refused == [emu.port]
+    assert reply.retried == 1 and reply.data["JobID"] == 1001
+    assert emu.request_count("submit") == 1
+
+
+def test_may_have_arrived():
+    from urllib3.exceptions import NewConnectionError
+
+    url = "https://example.org/user_objects/run_userobject.php"
+    never = errors.XRTError.from_exception(
+        requests.exceptions.ConnectionError(NewConnectionError(None, "refused")), url)
+    assert not client.may_have_arrived(never)
+    assert not client.may_have_arrived(errors.XRTError.from_exception(requests.exceptions.ConnectTimeout("t"), url))
+    assert client.may_have_arrived(errors.XRTError.from_exception(requests.exceptions.ReadTimeout("t"), url))
+    assert not client.may_have_arrived(ServiceError("no", url=url, status=200))
+    assert client.may_have_arrived(HTTPStatusError("x", url=url, status=504))
+    assert not client.may_have_arrived(HTTPStatusError("x", url=url, status=404))
+    assert client.may_have_arrived(ReplyError("x", url=url, status=200))

@@ -122,3 +122,38 @@ def test_the_panel_shows_a_reconciled_cancel_as_cancelled_with_the_note(emu, mak
     assert "reply was lost" in panel.statuses["LightCurve"]["text"]
     assert "reply was lost" in panel.rows["LightCurve"].text.value
     assert counts(emu) == (2, 1)
+
+
+# -- the lost reply of a submit: never retried, since a retry would create a second job --------------
+
+def test_a_submit_whose_reply_is_lost_is_not_retried(emu, make_request):
+    req = make_request("LightCurve", "Spectrum", submit=False)  # default retries
+    emu.reset_counts()
+    emu.inject("submit", "drop_after")
+    assert req.submit() is False
+    assert emu.request_count("submit") == 1
+    assert list(emu.store.jobs) == [1001]  # the one job the lost attempt made, and no duplicate
+    assert req.statusCode == 3 and not req.submitted
+    assert req.submitError == (
+        f"Could not talk to {emu.base_url}/run_userobject.php: the server closed the connection without "
+        "replying. The server may have received the request and created the job all the same: look for it "
+        "with listOldJobs() before submitting again.")
+    assert [job["JobID"] for job in req.listOldJobs()] == [1001]
+
+
+def test_a_submit_answered_503_is_not_retried(emu, make_request):
+    req = make_request("LightCurve", submit=False)
+    emu.reset_counts()
+    emu.inject("submit", "status", status=503, count=3)
+    assert req.submit() is False
+    assert emu.request_count("submit") == 1
+    assert "HTTP 503" in req.submitError and "may have received the request" in req.submitError
+    emu.clear_faults()
+    assert req.submit() is True and req.JobID == 1001  # the 503 made no job: submitting again is safe
+
+
+def test_a_submit_refused_by_the_service_says_nothing_of_a_job(emu, make_request):
+    req = make_request("LightCurve", submit=False)
+    emu.inject("submit", "refuse", error="The service is closed for maintenance.")
+    assert req.submit() is False
+    assert req.submitError == "The service is closed for maintenance."

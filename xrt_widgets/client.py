@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from ._version import __version__
-from .errors import HTTPStatusError, InsecureURLError, ReplyError, ServiceError, XRTError
+from .errors import HTTPStatusError, InsecureURLError, ReplyError, ServiceError, TransportError, XRTError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -148,7 +148,9 @@ class Transport:
         verification must stay on.
     retries : int, optional
         How many times to retry a transient failure (connection errors,
-        a dropped connection, HTTP 502/503/504).
+        a dropped connection, HTTP 502/503/504). A submit, which would
+        create a second job if its first attempt had reached the server,
+        is retried only after a connection error.
     backoff : float, optional
         urllib3's backoff factor between retries, in seconds.
     """
@@ -172,6 +174,15 @@ class Transport:
             adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=8)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
+            # A submit is not idempotent: one that reached the server may have created a job even if
+            # its reply was lost (a dropped connection, a 502-504 from a gateway), and a retry would
+            # create a second one. So a submit is retried only when it never left this machine (a
+            # connection error). requests picks the adapter of the longest matching prefix.
+            submit_retry = _Retry(total=retries, connect=retries, read=0, status=0, other=0,
+                                  backoff_factor=backoff, backoff_max=2.0, allowed_methods=frozenset({"POST"}),
+                                  raise_on_status=False, respect_retry_after_header=False)
+            session.mount(self.url_for("submit"), HTTPAdapter(max_retries=submit_retry, pool_connections=1,
+                                                              pool_maxsize=2))
         if session.verify is False:
             raise ValueError("TLS verification must stay on: the session passed has verify=False.")
         if self._own_session or session.headers.get("User-Agent", "").startswith("python-requests/"):
@@ -284,6 +295,34 @@ def _newer(version: Any, ours: str) -> bool:
         return tuple(int(p) for p in str(version).split(".")) > tuple(int(p) for p in ours.split("."))
     except ValueError:
         return False
+
+
+def may_have_arrived(error: XRTError) -> bool:
+    """Whether the request that failed with ``error`` may still have been processed by the server.
+
+    Only a request that never got a connection (refused, or a connect
+    timeout; urllib3 raises ``NewConnectionError``, a kind of
+    ``ConnectTimeoutError``, for both) or that the service answered with
+    ``OK: 0`` surely did nothing. A dropped connection, a read timeout, an
+    HTTP 5xx or a reply that could not be understood may all come after
+    the server did the work.
+    """
+    if isinstance(error, ServiceError):
+        return False
+    if isinstance(error, HTTPStatusError):
+        return error.status is None or error.status >= 500
+    if isinstance(error, TransportError):
+        seen: set[int] = set()
+        pending: list[Any] = [error.cause]
+        while pending:
+            exc = pending.pop()
+            if not isinstance(exc, BaseException) or id(exc) in seen:
+                continue
+            seen.add(id(exc))
+            if isinstance(exc, (ConnectTimeoutError, requests.exceptions.ConnectTimeout)):
+                return False
+            pending.extend([getattr(exc, "reason", None), exc.__cause__, exc.__context__, *exc.args[:1]])
+    return True
 
 
 def _count_retries(response: requests.Response) -> int:

@@ -15,7 +15,7 @@ import re
 from typing import Any, Iterable, Optional, Sequence, Union
 
 from . import codes
-from .client import DEFAULT_TIMEOUT, Timeout, Transport, _short
+from .client import DEFAULT_TIMEOUT, Timeout, Transport, _short, may_have_arrived
 from .errors import ServiceError, XRTError
 from .products import GLOBAL_WIRE_NAMES, LONG_NAMES, PRODUCT_WIRE_NAMES, PRODUCTS, Product, in_order, resolve
 
@@ -344,7 +344,12 @@ class XRTProductRequest:
                     text += f"\n* {msg}"
             return self._submit_failed(text)
         except XRTError as exc:
-            return self._submit_failed(str(exc))
+            text = str(exc).rstrip()
+            if may_have_arrived(exc):
+                text += "" if text.endswith((".", "!", "?")) else "."  # a submit is never retried after it may have reached the server
+                text += (" The server may have received the request and created the job all the same: "
+                         "look for it with listOldJobs() before submitting again.")
+            return self._submit_failed(text)
         self._submitted = True
         self._status = 1
         self._submit_error = None
