@@ -252,10 +252,18 @@ def submit_swift(emu, products=ALL_PRODUCTS, *, user: str = USER):
     return req
 
 
-def keep_running(emu, job_id: int, products=ALL_PRODUCTS) -> None:
-    """Force every product to "running" for good, so that every cancel is a real cancel (code 0)."""
-    for name in products:
-        emu.set_status(job_id, name, RUNNING)
+def rearm(emu, job_ids, products=ALL_PRODUCTS) -> None:
+    """Force every product of the jobs back to "running", so that the next cancel is a real cancel (code 0).
+
+    A cancel that succeeds ends a forced state, so this is called before every timed cancel,
+    outside the timed region. It talks to the emulator's store directly, not over HTTP, so it
+    adds no request and no connection to what is counted.
+    """
+    if isinstance(job_ids, int):
+        job_ids = (job_ids,)
+    for job_id in job_ids:
+        for name in products:
+            emu.set_status(job_id, name, RUNNING)
 
 
 class ConnectionCounter:
@@ -284,19 +292,19 @@ def check_cancel(who: str, value, products) -> None:
 def bench_latency(table: Table, sizes: Sizes, emu, connections: ConnectionCounter) -> None:
     ours = submit_ours(emu)
     swift = submit_swift(emu)
-    for req in (ours, swift):
-        keep_running(emu, req.JobID)
     rows = table.section("2. cancelProducts('all') on a 7-product job over loopback, median per call")
     for delay, calls in ((0.0, sizes.calls), (sizes.reply_delay, sizes.delayed_calls)):
         emu.reply_delay = delay
         say(f"cancel latency: {calls} calls each, reply delay {delay * 1e3:.0f} ms")
         for req in (ours, swift):  # warm up: our first call opens the session's connection
+            rearm(emu, req.JobID)
             req.cancelProducts("all")
         times: dict[str, list[float]] = {"ours": [], "swift": []}
         conns = {"ours": 0, "swift": 0}
         sent = {"ours": 0, "swift": 0}
         for _ in range(calls):
             for key, req in (("ours", ours), ("swift", swift)):  # interleaved, so drift hits both
+                rearm(emu, req.JobID)
                 c0, r0 = connections.count, emu.request_count()
                 t0 = time.perf_counter()
                 value = req.cancelProducts("all")
@@ -328,7 +336,7 @@ def bench_panel(table: Table, sizes: Sizes, emu) -> None:
 
     say(f"panel: {sizes.panel_runs} cancels through a fresh panel, interleaved with bare calls")
     req = submit_ours(emu)
-    keep_running(emu, req.JobID)
+    rearm(emu, req.JobID)
     req.cancelProducts("all")  # warm: the session's connection is open
     instances = widget_instances()
     messages: list[int] = []
@@ -341,7 +349,7 @@ def bench_panel(table: Table, sizes: Sizes, emu) -> None:
 
     widgets.Widget.send_state = counting_send_state
     try:
-        bare, through_panel, overhead, models, kinds = _panel_runs(sizes, req, instances, messages,
+        bare, through_panel, overhead, models, kinds = _panel_runs(sizes, emu, req, instances, messages,
                                                                    sent_per_cancel)
     finally:
         widgets.Widget.send_state = original_send_state
@@ -359,17 +367,19 @@ def bench_panel(table: Table, sizes: Sizes, emu) -> None:
     req.transport.close()
 
 
-def _panel_runs(sizes: Sizes, req, instances: dict, messages: list, sent_per_cancel: list):
+def _panel_runs(sizes: Sizes, emu, req, instances: dict, messages: list, sent_per_cancel: list):
     from xrt_widgets import CancelPanel
 
     bare, through_panel, overhead = [], [], []
     models: list[int] = []
     kinds: dict[str, int] = {}
     for i in range(sizes.panel_runs):
+        rearm(emu, req.JobID)
         t0 = time.perf_counter()
         check_cancel("ours", req.cancelProducts("all"), ALL_PRODUCTS)
         bare_s = time.perf_counter() - t0
 
+        rearm(emu, req.JobID)
         before = set(instances)
         panel = CancelPanel(req, confirm=False)
         created = [k for k in instances if k not in before]
@@ -476,14 +486,12 @@ def bench_jobs(table: Table, sizes: Sizes, emu) -> None:
     ours = [XRTProductRequest.from_job(USER, j, products, base_url=emu.base_url, session=shared.session)
             for j in ours_jobs]
     swift = [submit_swift(emu, products) for _ in range(n)]
-    for job in ours_jobs + [r.JobID for r in swift]:
-        keep_running(emu, job, products)
     JobBoard, why_not = find_board()
     board = None
+    board_jobs: list[int] = []
     if JobBoard is not None:
         board_jobs = [emu.add_job(BOARD_USER, products) for _ in range(n)]
-        for job in board_jobs:
-            keep_running(emu, job, products)
+        rearm(emu, board_jobs, products)
         board = JobBoard(BOARD_USER, base_url=emu.base_url, max_workers=pool, confirm=False, load=False)
         board.reload().result(timeout=120)
         if sorted(board.entries) != sorted(board_jobs):
@@ -511,12 +519,17 @@ def bench_jobs(table: Table, sizes: Sizes, emu) -> None:
         "ours-seq": lambda: sequential(ours),
         "ours-pool": pooled,
     }
+    #: The jobs each run cancels, re-armed before it.
+    cancelled_by: dict[str, list[int]] = {"swift-seq": [r.JobID for r in swift], "ours-seq": ours_jobs,
+                                          "ours-pool": ours_jobs}
     if board is not None:
         runs["ours-board"] = via_board
+        cancelled_by["ours-board"] = board_jobs
     times: dict[str, list[float]] = {k: [] for k in runs}
     emu.reply_delay = delay
     for _ in range(sizes.job_repeats):
         for key, run in runs.items():
+            rearm(emu, cancelled_by[key], products)
             before = emu.request_count("cancel")
             t0 = time.perf_counter()
             run()

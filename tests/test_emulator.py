@@ -232,6 +232,31 @@ def test_forced_status(emu):
     assert emu.status(job_id, "lc") == 1
 
 
+def test_a_cancel_ends_a_forced_running_state(emu):
+    job_id = emu.add_job(USER, ["lc", "spec"])
+    emu.set_status(job_id, "lc", 3)
+    first = cancel(emu, job_id, "lc")
+    assert (first["OK"], first["statusCodes"]) == (1, {"lc": 0})
+    assert emu.status(job_id, "lc") == -4
+    assert status(emu, job_id, "lc")["lc"]["statusCode"] == -4
+    second = cancel(emu, job_id, "lc")
+    assert (second["OK"], second["statusCodes"]) == (2, {"lc": 1})
+    emu.set_status(job_id, "lc", 3)  # forcing it again re-arms it, as the benchmark does between calls
+    assert cancel(emu, job_id, "lc")["statusCodes"] == {"lc": 0}
+    assert emu.status(job_id, "lc") == -4
+
+
+def test_a_forced_state_that_cannot_be_cancelled_stays(emu):
+    job_id = emu.add_job(USER, ["lc"])
+    emu.set_status(job_id, "lc", 4)
+    assert cancel(emu, job_id, "lc")["statusCodes"] == {"lc": 1}
+    assert emu.status(job_id, "lc") == 4
+    emu.set_status(job_id, "lc", 3)
+    emu.inject("cancel", "code", code=3)  # "not cancelled, reason unknown": it goes on running
+    assert cancel(emu, job_id, "lc")["statusCodes"] == {"lc": 3}
+    assert emu.status(job_id, "lc") == 3
+
+
 # -- checkProductStatus -------------------------------------------------------------------------
 
 def test_status_reply_and_progress(emu):

@@ -340,7 +340,8 @@ class JobStore:
                 elif forced == 3:
                     code, text = 3, CANCEL_UNKNOWN_REASON
                 elif before[short] in CANCELLABLE:
-                    prod.cancelled_at = now
+                    # A forced state (set_status) ends here too: a cancelled product stays cancelled.
+                    prod.cancelled_at, prod.forced, prod.forced_at = now, None, None
                     code, text = (4, CANCEL_STATUS_UNKNOWN) if forced == 4 else (0, CANCEL_OK)
                 else:
                     code, text = (4, CANCEL_STATUS_UNKNOWN) if forced == 4 else (1, CANCEL_FINISHED)
@@ -403,7 +404,7 @@ class JobStore:
             return job
 
     def set_status(self, job_id: int, product: str, status: Optional[int]) -> None:
-        """Force a product's build status from now on (``None`` undoes it)."""
+        """Force a product's build status from now on (``None`` undoes it), until a cancel succeeds."""
         with self._lock:
             prod = self.jobs[job_id].products[resolve(product).short]
             prod.forced, prod.forced_at = status, self.clock.now()
