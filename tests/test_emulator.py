@@ -134,6 +134,74 @@ def test_a_body_that_is_not_json(emu):
     assert emu.request_count("cancel") == 2
 
 
+def _raw_exchange(emu, request: bytes, *, more: bytes = b"", timeout: float = 5.0) -> bytes:
+    """Send ``request`` (and then ``more``) on one raw connection; everything the emulator sends back."""
+    with socket.create_connection(("127.0.0.1", emu.port), timeout=timeout) as sock:
+        sock.sendall(request)
+        if more:
+            sock.sendall(more)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, TimeoutError):
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _post_head(emu, path: str, headers: str) -> bytes:
+    return (f"POST /user_objects/{path} HTTP/1.1\r\nHost: 127.0.0.1:{emu.port}\r\n"
+            f"Content-Type: application/json\r\n{headers}\r\n").encode("latin-1")
+
+
+def test_an_oversized_body_is_refused_with_413_and_the_connection_closed(emu):
+    from xrt_widgets.emulator.server import MAX_BODY
+
+    body = b'{"UserID": "' + b"x" * (MAX_BODY + 10) + b'"}'
+    # A second request queued behind the first on the same kept-alive connection: if the server read
+    # only part of the first body, it would take the rest for a new request.
+    follow = _post_head(emu, "getNumJobs.php", "Content-Length: 2\r\n") + b"{}"
+    reply = _raw_exchange(emu, _post_head(emu, "getNumJobs.php", f"Content-Length: {len(body)}\r\n"),
+                          more=body + follow)
+    assert reply.startswith(b"HTTP/1.1 413 ")
+    assert b"Connection: close" in reply
+    assert reply.count(b"HTTP/1.1 ") == 1  # nothing read from the rest of the body as a request
+    assert emu.request_count("count") == 1
+    with requests.Session() as session:  # through requests too: the client gets the 413, not a reset
+        response = session.post(f"{emu.base_url}/getNumJobs.php", data=body, timeout=5)
+        assert response.status_code == 413 and response.headers["Connection"] == "close"
+        assert session.post(f"{emu.base_url}/getNumJobs.php", json={"UserID": USER}, timeout=5).json()["OK"] == 1
+
+
+def test_a_body_of_exactly_max_body_is_read_whole(emu):
+    from xrt_widgets.emulator.server import MAX_BODY
+
+    body = b'{"UserID": "' + b"x" * (MAX_BODY - 16) + b'@"}'
+    assert len(body) <= MAX_BODY
+    response = requests.post(f"{emu.base_url}/getNumJobs.php", data=body, timeout=5)
+    assert response.status_code == 200 and response.json() == {"OK": 1, "APIVersion": "1.12", "numJobs": 0}
+
+
+@pytest.mark.parametrize("header", ["Content-Length: abc\r\n", "Content-Length: -5\r\n",
+                                    "Content-Length: 1e3\r\n", "Content-Length: 2\r\nContent-Length: 3\r\n"])
+def test_a_malformed_content_length_is_refused_with_400(emu, header, capsys):
+    reply = _raw_exchange(emu, _post_head(emu, "canceljob.php", header) + b"{}")
+    assert reply.startswith(b"HTTP/1.1 400 ")
+    assert b"Connection: close" in reply and b"Content-Length" in reply.split(b"\r\n\r\n", 1)[1]
+    assert "Traceback" not in capsys.readouterr().err
+    assert emu.request_count("cancel") == 1
+
+
+def test_a_chunked_body_is_refused_with_411(emu):
+    reply = _raw_exchange(emu, _post_head(emu, "canceljob.php", "Transfer-Encoding: chunked\r\n")
+                          + b"2\r\n{}\r\n0\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 411 ") and reply.count(b"HTTP/1.1 ") == 1
+    assert b"Connection: close" in reply
+
+
 def test_every_client_endpoint_is_served(emu):
     assert {path for path, _ in ENDPOINTS.values()} == set(ENDPOINT_ALIASES.values())
     assert set(ENDPOINTS) == set(ENDPOINT_ALIASES)

@@ -9,6 +9,7 @@ the store computes a reply, the fault queue may change what goes back.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import struct
 import sys
@@ -23,7 +24,13 @@ from .faults import FaultQueue
 __all__ = ["EmulatorServer", "Handler"]
 
 PREFIX = "/user_objects/"
+#: A body larger than this is refused with 413 (no request of the protocol comes near it).
 MAX_BODY = 1024 * 1024
+#: After refusing a body, read and discard at most this much of it (for at most DRAIN_SECONDS), so
+#: that a client still sending gets the reply rather than a connection reset.
+DRAIN_LIMIT = 16 * MAX_BODY
+DRAIN_SECONDS = 2.0
+_LENGTH = re.compile(r"[0-9]{1,15}", re.ASCII)
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -115,9 +122,46 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802
         self._html(405, "The UKSSDC API takes POST requests with a JSON body.")
 
+    def _body_length(self) -> tuple[int, str]:
+        """(length, "") for a body this handler can read whole; (-1, why) for one it must refuse."""
+        if self.headers.get("Transfer-Encoding") is not None:
+            return -1, "411"
+        values = self.headers.get_all("Content-Length") or []
+        if not values:
+            return 0, ""
+        if len({v.strip() for v in values}) != 1 or not _LENGTH.fullmatch(values[0].strip()):
+            return -1, "400"
+        length = int(values[0])
+        return (length, "") if length <= MAX_BODY else (-1, "413")
+
+    def _refuse_body(self, why: str) -> None:
+        """Answer a request whose body is not read, and close: the connection's next bytes are not a request."""
+        self.close_connection = True
+        if why == "413":
+            self._html(413, f"The request body is larger than {MAX_BODY} bytes.")
+            self._drain()
+        elif why == "411":
+            self._html(411, "The request body must come with a Content-Length (chunked bodies are not read).")
+        else:
+            self._html(400, "The Content-Length header is not a single non-negative integer.")
+
+    def _drain(self) -> None:
+        """Read and discard what the client still sends, briefly, after the reply is out."""
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.2)
+            deadline, left = time.monotonic() + DRAIN_SECONDS, DRAIN_LIMIT
+            while left > 0 and time.monotonic() < deadline:
+                chunk = self.rfile.read1(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except OSError:  # includes the timeout: the client has stopped sending
+            pass
+
     def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(min(length, MAX_BODY)) if length else b""
+        length, refused = self._body_length()
+        raw = self.rfile.read(length) if length > 0 else b""
         path = self.path.split("?", 1)[0]
         endpoint = path[len(PREFIX):] if path.startswith(PREFIX) else None
         server = self.server
@@ -128,8 +172,12 @@ class Handler(BaseHTTPRequestHandler):
             body = None
         with server.count_lock:
             server.counts[endpoint or path] += 1
-            server.log.append({"endpoint": endpoint or path, "body": body if body is not None else raw,
+            server.log.append({"endpoint": endpoint or path,
+                               "body": None if refused else body if body is not None else raw,
                                "user_agent": self.headers.get("User-Agent", ""), "time": time.time()})
+        if refused:
+            self._refuse_body(refused)
+            return
         if route is None:
             self._html(404, f"No such page: {path}")
             return
