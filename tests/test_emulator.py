@@ -690,6 +690,56 @@ def test_thread_safety_under_concurrent_requests(emu):
     assert call(emu, "count", {"UserID": USER})["numJobs"] == 0
 
 
+def _settled(emu) -> int:
+    """``emu.in_flight`` once the handlers have returned (a client can read its reply a moment before)."""
+    deadline = time.monotonic() + 5
+    while emu.in_flight and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return emu.in_flight
+
+
+def test_max_in_flight_counts_requests_handled_at_the_same_moment(emu):
+    assert (emu.in_flight, emu.max_in_flight) == (0, 0)
+    with requests.Session() as session:  # a sequential loop on one kept-alive connection: one at a time
+        for _ in range(5):
+            assert session.post(f"{emu.base_url}/getNumJobs.php", json={"UserID": USER}, timeout=5).ok
+    assert (_settled(emu), emu.max_in_flight) == (0, 1)
+
+    n_clients = 4
+    emu.reply_delay = 0.3
+    emu.reset_counts()
+    assert emu.max_in_flight == 0
+    barrier = threading.Barrier(n_clients)
+    replies = []
+
+    def client() -> None:
+        with requests.Session() as session:  # one connection per client
+            barrier.wait(timeout=10)
+            replies.append(session.post(f"{emu.base_url}/getNumJobs.php", json={"UserID": USER}, timeout=10))
+
+    threads = [threading.Thread(target=client) for _ in range(n_clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [r.status_code for r in replies] == [200] * n_clients
+    assert emu.max_in_flight == n_clients  # all four were inside their 0.3 s reply delay at once
+    assert _settled(emu) == 0 and emu.request_count("count") == n_clients
+
+    emu.reply_delay = 0.0
+    emu.reset_counts()  # the maximum starts again from the requests in flight now
+    assert emu.max_in_flight == 0
+    for _ in range(3):  # sequential again, a new connection each time
+        assert call(emu, "count", {"UserID": USER})["OK"] == 1
+        _settled(emu)  # the next connection's handler may start before this one's has returned
+    assert emu.max_in_flight == 1
+
+
+def test_max_in_flight_of_a_stopped_emulator():
+    emu = Emulator()
+    assert (emu.in_flight, emu.max_in_flight) == (0, 0)
+
+
 def test_fault_queue_is_thread_safe():
     queue = FaultQueue()
     queue.add("cancel", "drop", count=1000)

@@ -6,7 +6,8 @@
 
 It serves every endpoint of the protocol under ``/user_objects/`` on a real
 loopback HTTP server, keeps jobs on a clock (real or manual), injects faults
-on request, and counts the requests it receives per endpoint.
+on request, counts the requests it receives per endpoint, and keeps the most
+it has handled at the same moment (:attr:`Emulator.max_in_flight`).
 """
 
 from __future__ import annotations
@@ -146,11 +147,29 @@ class Emulator:
         with self._server.count_lock:
             return list(self._server.log)
 
+    @property
+    def in_flight(self) -> int:
+        """Requests being handled at this moment."""
+        if self._server is None:
+            return 0
+        with self._server.count_lock:
+            return self._server.in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests handled at the same moment since the start or the last :meth:`reset_counts`."""
+        if self._server is None:
+            return 0
+        with self._server.count_lock:
+            return self._server.max_in_flight
+
     def reset_counts(self) -> None:
+        """Clear the counts and the log, and restart the in-flight maximum from the requests in flight now."""
         if self._server is not None:
             with self._server.count_lock:
                 self._server.counts.clear()
                 self._server.log.clear()
+                self._server.max_in_flight = self._server.in_flight
 
     # -- jobs ---------------------------------------------------------------------------------
     def add_job(self, user: str, products, *, name: str = "Emulated target", age: float = 0.0) -> int:

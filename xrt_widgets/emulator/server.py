@@ -16,8 +16,9 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .faults import FaultQueue
 
@@ -34,7 +35,7 @@ _LENGTH = re.compile(r"[0-9]{1,15}", re.ASCII)
 
 
 class EmulatorServer(ThreadingHTTPServer):
-    """The server; holds the store, the fault queue and the request counts."""
+    """The server; holds the store, the fault queue, the request counts and the in-flight gauge."""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -47,6 +48,9 @@ class EmulatorServer(ThreadingHTTPServer):
         self.counts: Counter = Counter()
         self.log: list[dict] = []
         self.count_lock = threading.Lock()
+        #: Requests being handled right now, and the most there have been at once since the last reset.
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._connections: set = set()
         self.routes: dict[str, Callable[[dict], dict]] = {
             "run_userobject.php": store.submit,
@@ -56,6 +60,18 @@ class EmulatorServer(ThreadingHTTPServer):
             "getNumJobs.php": store.num_jobs,
         }
         super().__init__(address, Handler)
+
+    @contextmanager
+    def handling(self) -> Iterator[None]:
+        """Count one request as in flight while the block runs (from its headers read to its reply sent)."""
+        with self.count_lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self.count_lock:
+                self.in_flight -= 1
 
     # Keep-alive connections outlive serve_forever(); track them so that stopping really stops.
     def process_request(self, request, client_address) -> None:
@@ -120,7 +136,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- reading ------------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802
-        self._html(405, "The UKSSDC API takes POST requests with a JSON body.")
+        with self.server.handling():
+            self._html(405, "The UKSSDC API takes POST requests with a JSON body.")
 
     def _body_length(self) -> tuple[int, str]:
         """(length, "") for a body this handler can read whole; (-1, why) for one it must refuse."""
@@ -160,6 +177,10 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
     def do_POST(self) -> None:  # noqa: N802
+        with self.server.handling():
+            self._post()
+
+    def _post(self) -> None:
         length, refused = self._body_length()
         raw = self.rfile.read(length) if length > 0 else b""
         path = self.path.split("?", 1)[0]
