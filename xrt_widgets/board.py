@@ -625,6 +625,9 @@ class JobBoard(_Actions, widgets.VBox):
 
     def close(self) -> None:
         """Close the widget: pauses auto-refresh and stops the worker pool."""
+        if not hasattr(self, "_pool"):  # __init__ failed (a refused base URL, say): Widget.__del__ still calls us
+            widgets.Widget.close(self)
+            return
         self._closed = True
         self._cancel_timer()
         for entry in self.entries.values():
@@ -635,4 +638,4 @@ class JobBoard(_Actions, widgets.VBox):
         self._pool.shutdown(wait=False)
 
     def __repr__(self) -> str:
-        return f"<JobBoard {self.user} jobs={len(self.entries)}>"
+        return f"<JobBoard {getattr(self, 'user', '?')} jobs={len(getattr(self, 'entries', {}))}>"

@@ -856,9 +856,12 @@ class CancelPanel(_Actions, widgets.VBox):
 
     def close(self) -> None:
         """Close the panel and every widget it made (rows that were removed included)."""
-        for row in list(self.rows.values()):  # rows are children of rows_box; removed ones are not
+        for row in list(getattr(self, "rows", {}).values()):  # removed rows are no longer children
             close_all(row.box)
         close_all(self)
 
     def __repr__(self) -> str:
-        return f"<CancelPanel {self._adapter.kind} job={self._adapter.job_id} products={list(self.rows)}>"
+        adapter = getattr(self, "_adapter", None)
+        if adapter is None:
+            return "<CancelPanel (not built)>"
+        return f"<CancelPanel {adapter.kind} job={adapter.job_id} products={list(getattr(self, 'rows', {}))}>"
