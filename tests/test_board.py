@@ -257,3 +257,12 @@ def test_closing_the_board_closes_every_widget_it_made(emu):
     assert len(set(ipywidgets.widgets.widget._instances) - before) > 50
     board.close()
     assert set(ipywidgets.widgets.widget._instances) - before == set()
+
+
+def test_a_job_listed_with_no_products_is_a_source_detection(emu):
+    job = emu.add_job(USER, ["SourceDet"])
+    board = make_board(emu, confirm=False)
+    assert board.entries[job].products == ["SourceDet"]
+    results = board.cancel_selected({job: ["SourceDet"]}).result(timeout=20)
+    assert results[job][0] == 1 and emu.status(job, "SourceDet") == -4
+    board.close()

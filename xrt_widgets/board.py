@@ -67,8 +67,10 @@ class _JobRow:
         self.board = board
         self.info = info
         self.job_id = int(info["JobID"])
-        self.products = [p for p in LONG_NAMES if info.get(p) is True]
-        self.request = XRTProductRequest.from_job(board.user, self.job_id, self.products or ["LightCurve"],
+        # The listing has no SourceDet column; every job has a product, so a job listed with none is
+        # a source detection.
+        self.products = [p for p in LONG_NAMES if info.get(p) is True] or ["SourceDet"]
+        self.request = XRTProductRequest.from_job(board.user, self.job_id, self.products,
                                                   base_url=board.transport.base_url, session=board.transport.session,
                                                   timeout=board.transport.timeout)
         self.statuses: dict[str, dict] = {}  # long name -> {"code", "slug", "source"}
