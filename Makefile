@@ -11,15 +11,14 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo demo-voila test bench chromium clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check uv || true
-	if [ -x $(VENV)/bin/uv ]; then \
-	  $(VENV)/bin/uv pip install -q --python $(PY) -e '.[test]'; \
-	else \
-	  $(PY) -m pip install -q --disable-pip-version-check -e '.[test]'; \
-	fi
-	touch $@
+# scripts/ensure-venv (re)makes a broken venv, picks uv or pip, installs -e '.[test]', then touches the stamp.
+# A venv whose python does not run (deleted, or its base interpreter gone) is remade whatever the stamp's date.
+ifneq ($(shell $(PY) -c 'import sys' >/dev/null 2>&1 && echo ok),ok)
+.PHONY: $(STAMP)
+endif
+
+$(STAMP): pyproject.toml scripts/ensure-venv
+	PYTHON='$(PYTHON)' VENV='$(VENV)' ./scripts/ensure-venv test
 
 chromium:
 	./scripts/ensure-chromium

@@ -1,4 +1,5 @@
-"""The README's demo command, end to end: emulator + JupyterLab, the panel in the browser, Ctrl-C stops both."""
+"""The README's demo commands, end to end: emulator + JupyterLab (``make demo``) or Voila
+(``make demo-voila``), the panel in the browser, and Ctrl-C stops everything."""
 
 from __future__ import annotations
 
@@ -9,42 +10,90 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
+from xrt_widgets.demo import stop_process
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 
-def _read_until(proc: subprocess.Popen, pattern: str, timeout: float = 120.0) -> re.Match:
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            if proc.poll() is not None:
+class Demo:
+    """A running ``python -m xrt_widgets.demo``, whose output goes to a file.
+
+    A file rather than a pipe: Lab, Voila and the kernels write their logs to
+    the demo's output too, and a pipe nobody reads would fill up and stall them.
+    """
+
+    def __init__(self, proc: subprocess.Popen, log: Path) -> None:
+        self.proc = proc
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, pattern: str, timeout: float = 120.0) -> re.Match:
+        """The first match of ``pattern`` in the output, waiting for it to appear."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.output())
+            if match:
+                return match
+            if self.proc.poll() is not None:
                 break
-            continue
-        seen.append(line)
-        match = re.search(pattern, line)
-        if match:
-            return match
-    raise AssertionError(f"{pattern!r} never appeared; output:\n{''.join(seen)}")
+            time.sleep(0.1)
+        raise AssertionError(f"{pattern!r} never appeared (exit code {self.proc.poll()}); output:\n{self.output()}")
+
+    def ctrl_c_stops_everything(self, *urls: str) -> None:
+        """SIGINT to the demo's process group: it exits 0 and the servers behind ``urls`` are gone."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the demo did not stop within 60 s of Ctrl-C; output:\n{self.output()}") from None
+        assert code == 0, self.output()
+        for url in urls:
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", urlsplit(url).port), timeout=2).close()
 
 
-def test_demo_command_serves_the_panel_and_stops_cleanly(page, tmp_path):
+@contextmanager
+def running_demo(tmp_path: Path, *args: str) -> Iterator[tuple[Demo, str, str]]:
+    """Start ``python -m xrt_widgets.demo *args``; yield it with the emulator's and the app's URLs.
+
+    The demo's Jupyter folders live under ``tmp_path``. Whatever happens, the
+    demo and the servers it started are stopped when the block ends.
+    """
     env = dict(os.environ)
     for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         env[var] = str(tmp_path / var.lower())
     env.pop("XRT_WIDGETS_BASE_URL", None)
     env["PYTHONUNBUFFERED"] = "1"
-    proc = subprocess.Popen([sys.executable, "-m", "xrt_widgets.demo"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
+    log = tmp_path / "demo.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "xrt_widgets.demo", *args], stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                start_new_session=True)
+    demo = Demo(proc, log)
     try:
-        emulator_url = _read_until(proc, r"UKSSDC emulator: (\S+)").group(1)
-        lab_url = _read_until(proc, r"JupyterLab demo: (\S+)").group(1)
-        assert urlsplit(emulator_url).hostname == "127.0.0.1" and "token=" in lab_url
+        emulator_url = demo.wait_for(r"UKSSDC emulator: (\S+)").group(1)
+        app = "Voila" if "--voila" in args else "JupyterLab"
+        app_url = demo.wait_for(rf"{app} demo: (\S+)").group(1)
+        assert urlsplit(emulator_url).hostname == "127.0.0.1" == urlsplit(app_url).hostname
+        yield demo, emulator_url, app_url
+    finally:
+        if proc.poll() is None:
+            stop_process(proc)  # SIGTERM first: the demo stops its servers itself
+
+
+def test_demo_command_serves_the_panel_and_stops_cleanly(page, tmp_path):
+    with running_demo(tmp_path) as (demo, emulator_url, lab_url):
+        assert "token=" in lab_url
         page.goto(lab_url)
         page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for(timeout=60_000)
         page.locator(".jp-Notebook").first.click()
@@ -52,16 +101,12 @@ def test_demo_command_serves_the_panel_and_stops_cleanly(page, tmp_path):
         page.get_by_text("Run All Cells", exact=True).click()
         expect(page.locator(".xrtw-panel .xrtw-product-LightCurve").first).to_be_visible(timeout=60_000)
         expect(page.locator(".jp-OutputArea-output", has_text=emulator_url).first).to_be_visible()
-        # Ctrl-C stops the demo, JupyterLab and the emulator
-        os.killpg(proc.pid, signal.SIGINT)
-        assert proc.wait(timeout=60) == 0
-        port = urlsplit(emulator_url).port
-        with pytest.raises(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-        lab_port = urlsplit(lab_url).port
-        with pytest.raises(OSError):
-            socket.create_connection(("127.0.0.1", lab_port), timeout=2).close()
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        demo.ctrl_c_stops_everything(emulator_url, lab_url)
+
+
+def test_demo_voila_command_serves_the_panel_and_stops_cleanly(page, tmp_path):
+    with running_demo(tmp_path, "--voila") as (demo, emulator_url, voila_url):
+        page.goto(voila_url)  # Voila runs the notebook for the page: no token, no run step
+        expect(page.locator(".xrtw-panel .xrtw-product-LightCurve").first).to_be_visible(timeout=60_000)
+        expect(page.get_by_text(emulator_url).first).to_be_visible()
+        demo.ctrl_c_stops_everything(emulator_url, voila_url)
