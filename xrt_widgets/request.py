@@ -345,8 +345,8 @@ class XRTProductRequest:
             return self._submit_failed(text)
         except XRTError as exc:
             text = str(exc).rstrip()
-            if may_have_arrived(exc):
-                text += "" if text.endswith((".", "!", "?")) else "."  # a submit is never retried after it may have reached the server
+            if may_have_arrived(exc):  # a submit is never retried after it may have reached the server
+                text += "" if text.endswith((".", "!", "?")) else "."
                 text += (" The server may have received the request and created the job all the same: "
                          "look for it with listOldJobs() before submitting again.")
             return self._submit_failed(text)
