@@ -102,20 +102,21 @@ def test_voila_renders_widgets_and_background_updates(page, start_emulator_serve
 
 
 def test_requests_to_other_hosts_are_blocked(page, blocked_requests):
+    """The guard refuses before any lookup: ".invalid" names (RFC 2606) could not resolve anyway."""
     from playwright.sync_api import Error
 
     outcome = page.evaluate("""async () => {
-        try { await fetch("https://cdn.example.org/font.css"); return "fetched"; }
+        try { await fetch("https://cdn.outside.invalid/font.css"); return "fetched"; }
         catch (err) { return "refused"; }
     }""")
     assert outcome == "refused"
     closed = page.evaluate("""() => new Promise(resolve => {
-        const ws = new WebSocket("ws://example.com/socket");
+        const ws = new WebSocket("ws://outside.invalid/socket");
         ws.onopen = () => resolve("open");
         ws.onclose = () => resolve("closed");
     })""")
     assert closed == "closed"
     with pytest.raises(Error, match="ERR_BLOCKED_BY_CLIENT"):
-        page.goto("http://example.com/")
-    assert blocked_requests == ["https://cdn.example.org/font.css", "ws://example.com/socket",
-                                "http://example.com/"]
+        page.goto("http://outside.invalid/")
+    assert blocked_requests == ["https://cdn.outside.invalid/font.css", "ws://outside.invalid/socket",
+                                "http://outside.invalid/"]
