@@ -1,5 +1,38 @@
-"""Constants shared by the tests (importable as ``support``; conftest files are not for importing)."""
+"""Constants and helpers shared by the tests (importable as ``support``; conftest files are not for importing)."""
+
+import contextlib
+import socket
+import time
 
 USER = "astro@example.org"
 GLOBALS = dict(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, posErr=1)
 XSS = "<img src=x onerror=alert(1)>"
+
+
+@contextlib.contextmanager
+def unanswered_listener():
+    """A loopback port where a connect times out.
+
+    Connecting to a non-routable address would leave this machine; instead the
+    listener has a backlog of 0 and never accepts, and filler connections take
+    its accept queue. Linux then drops further SYNs (``tcp_abort_on_overflow``
+    is 0 by default) rather than refusing them, so the client's connect waits
+    until its own connect timeout.
+    """
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = []
+        try:
+            for _ in range(3):
+                filler = socket.socket()
+                filler.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    filler.connect(("127.0.0.1", port))
+                fillers.append(filler)
+            time.sleep(0.05)
+            yield port
+        finally:
+            for filler in fillers:
+                filler.close()

@@ -20,7 +20,7 @@ from xrt_widgets.errors import (
     XRTError,
 )
 
-USER = "astro@example.org"
+from support import USER, unanswered_listener
 
 
 @pytest.fixture
@@ -324,30 +324,12 @@ def test_connection_refused():
 
 
 def test_connect_timeout():
-    # A listening socket whose accept queue is full drops new SYNs: the connect times out.
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        port = listener.getsockname()[1]
-        fillers = []
-        for _ in range(3):
-            filler = socket.socket()
-            filler.setblocking(False)
-            try:
-                filler.connect(("127.0.0.1", port))
-            except BlockingIOError:
-                pass
-            fillers.append(filler)
-        time.sleep(0.05)
+    with unanswered_listener() as port:
         transport = Transport(f"http://127.0.0.1:{port}/user_objects", timeout=(0.3, 1.0), retries=0)
         started = time.monotonic()
-        try:
-            with pytest.raises(TimeoutError_, match="Timed out connecting"):
-                transport.post("count", {"UserID": USER})
-        finally:
-            for filler in fillers:
-                filler.close()
-        assert time.monotonic() - started < 2
+        with pytest.raises(TimeoutError_, match="Timed out connecting"):
+            transport.post("count", {"UserID": USER})
+    assert time.monotonic() - started < 2
 
 
 def test_read_timeout_is_not_retried(emu):

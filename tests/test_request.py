@@ -7,7 +7,7 @@ import socket
 import pytest
 import requests
 
-from support import GLOBALS, USER
+from support import GLOBALS, USER, unanswered_listener
 from xrt_widgets import XRTProductRequest, countActiveJobs, listOldJobs
 from xrt_widgets.errors import InsecureURLError, ReplyError, ServiceError, XRTError
 from xrt_widgets.products import LONG_NAMES, SHORT_NAMES
@@ -230,26 +230,10 @@ def test_ok_minus_1_connection_refused():
 
 
 def test_ok_minus_1_connect_timeout():
-    with socket.socket() as listener:  # a full accept queue: SYNs are dropped
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        port = listener.getsockname()[1]
-        fillers = []
-        for _ in range(3):
-            filler = socket.socket()
-            filler.setblocking(False)
-            try:
-                filler.connect(("127.0.0.1", port))
-            except BlockingIOError:
-                pass
-            fillers.append(filler)
+    with unanswered_listener() as port:
         req = XRTProductRequest.from_job(USER, 1001, ["LightCurve"], base_url=f"http://127.0.0.1:{port}/user_objects",
                                          timeout=(0.2, 1.0), retries=0)
-        try:
-            assert "Timed out connecting" in _assert_error(req.cancelProducts(), -1)
-        finally:
-            for filler in fillers:
-                filler.close()
+        assert "Timed out connecting" in _assert_error(req.cancelProducts(), -1)
 
 
 def test_ok_minus_1_read_timeout(make_request, emu):

@@ -19,7 +19,7 @@ import pytest
 
 from xrt_widgets import CancelPanel, XRTProductRequest
 
-from support import GLOBALS, USER
+from support import GLOBALS, USER, unanswered_listener
 
 APACHE_BODIES = {
     400: "Your browser sent a request that this server could not understand.",
@@ -40,35 +40,6 @@ def refusing_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         yield sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def unanswered_listener():
-    """A loopback port where a connect times out.
-
-    Connecting to a non-routable address would leave this machine; instead the
-    listener has a backlog of 0 and never accepts, and filler connections take
-    its accept queue. Linux then drops further SYNs (``tcp_abort_on_overflow``
-    is 0 by default) rather than refusing them, so the client's connect waits
-    until its own connect timeout.
-    """
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        port = listener.getsockname()[1]
-        fillers = []
-        try:
-            for _ in range(3):
-                filler = socket.socket()
-                filler.setblocking(False)
-                with contextlib.suppress(BlockingIOError):
-                    filler.connect(("127.0.0.1", port))
-                fillers.append(filler)
-            time.sleep(0.05)
-            yield port
-        finally:
-            for filler in fillers:
-                filler.close()
 
 
 def bound_request(base_url: str, **kwargs) -> XRTProductRequest:
