@@ -17,7 +17,9 @@ from typing import Any, Iterable, Optional, Sequence, Union
 from . import codes
 from .client import DEFAULT_TIMEOUT, Timeout, Transport, _short, may_have_arrived
 from .errors import ServiceError, XRTError
-from .products import GLOBAL_WIRE_NAMES, LONG_NAMES, PRODUCT_WIRE_NAMES, PRODUCTS, Product, in_order, resolve
+from .products import (DEPRECATED_PARS, GLOBAL_TRIGGERS, GLOBAL_WIRE_NAMES, LONG_NAMES, LOWERCASED_PARS,
+                       PRODUCT_DEFAULTS, PRODUCT_TRIGGERS, PRODUCT_WIRE_NAMES, PRODUCTS, SHARED_GLOBALS, Product,
+                       in_order, resolve)
 
 __all__ = ["XRTProductRequest", "listOldJobs", "countActiveJobs", "build_progress_text"]
 
@@ -36,6 +38,42 @@ def _wire_value(value: Any) -> Any:
     if isinstance(value, bool):
         return 1 if value else 0
     return value
+
+
+# Wire name -> Python name, as swifttools builds its reverse tables (a later Python name wins).
+_GLOBAL_PYTHON_NAMES = {wire: name for name, wire in GLOBAL_WIRE_NAMES.items()}
+_PRODUCT_PYTHON_NAMES = {short: {wire: name for name, wire in renames.items()}
+                         for short, renames in PRODUCT_WIRE_NAMES.items()}
+
+
+def _is_none(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value == "None")
+
+
+def _fire(pars: dict, triggers: dict, name: str, value: Any, *, any_needs_value: bool) -> None:
+    """Apply the trigger rules for ``name = value`` to ``pars`` (as swifttools' setPars / setGlobalPars do).
+
+    Product rules fire their ``ANY`` entry whatever the value; global rules only for a value other than
+    None (``any_needs_value``). A ``None`` target removes the parameter.
+    """
+    rules = triggers.get(name)
+    if not rules:
+        return
+    try:
+        exact = rules.get(value)
+    except TypeError:  # an unhashable value matches no specific value
+        exact = None
+    fired = [exact] if exact is not None else []
+    if "ANY" in rules and not (any_needs_value and _is_none(value)):
+        fired.append(rules["ANY"])
+    for deps in fired:
+        for dep, dep_value in deps.items():
+            if _is_none(dep_value):
+                pars.pop(dep, None)
+            else:
+                pars[dep] = dep_value
+    if "NONE" in rules and _is_none(value):
+        pars.update(rules["NONE"])
 
 
 def build_progress_text(progress: Any) -> str:
@@ -111,8 +149,12 @@ class XRTProductRequest:
             raise ValueError("user must be the email address registered with the UKSSDC")
         self._user = user
         self._transport = Transport(base_url, timeout=timeout, session=session, retries=retries)
-        self._globals: dict[str, Any] = {}
-        self._products: dict[str, dict[str, Any]] = {}  # long name -> parameters
+        self._globals: dict[str, Any] = {}  # what the user set, as given (``globalPars``)
+        # The globals as swifttools would hold them: Python names, triggers applied, shared position pars.
+        self._body_globals: dict[str, Any] = {}
+        # long name -> parameters as swifttools would hold them (Python names, defaults and triggers applied),
+        # in the order the products were added.
+        self._products: dict[str, dict[str, Any]] = {}
         self._status = 0
         self._submitted = False
         self._job_id: Optional[int] = None
@@ -255,9 +297,23 @@ class XRTProductRequest:
         renamed globals such as ``centroid`` -> ``cent`` are translated (see
         :data:`xrt_widgets.products.GLOBAL_WIRE_NAMES`); other names travel
         as given.
+
+        As swifttools does, setting ``targ`` or ``T0`` also sends
+        ``getTargs=0`` / ``getT0=0`` (``RA``/``Dec`` leave ``getCoords``
+        alone), ``useposobs`` sends ``posobs="user"`` and ``posobs="all"``
+        drops ``useposobs`` (see :data:`xrt_widgets.products.GLOBAL_TRIGGERS`);
+        a later explicit value wins over a triggered one. :attr:`globalPars`
+        keeps only what was passed here.
         """
         self._not_after_submit("change the parameters of")
         self._globals.update(pars)
+        self._set_body_globals(pars)
+
+    def _set_body_globals(self, pars: dict) -> None:
+        for key, value in pars.items():
+            key = _GLOBAL_PYTHON_NAMES.get(key, key)
+            self._body_globals[key] = value
+            _fire(self._body_globals, GLOBAL_TRIGGERS, key, value, any_needs_value=True)
 
     def addProduct(self, what: str, clobber: bool = False, **pars: Any) -> None:
         """Add a product (long or short name) with its parameters.
@@ -269,6 +325,17 @@ class XRTProductRequest:
         translation, such as one already in wire form, travels as given.
         True and False travel as 1 and 0.
 
+        The values swifttools fills in are filled in the same way (tables in
+        :mod:`xrt_widgets.products`): a Spectrum starts with
+        ``deltaFitStat=2.706``; ``useObs`` sets ``whichData="user"`` and
+        ``whichData="all"`` drops ``useObs``; ``hasRedshift=True`` sets
+        ``galactic``, and any ``redshift`` sets ``hasRedshift`` and
+        ``galactic``; ``doNotFit=True`` clears
+        ``hasRedshift``; the values of parameters with a fixed set of choices
+        are lower-cased; and the position parameters the three positions share
+        (``whichData``, ``useObs``, ``incHours``, ...) become globals. Nothing
+        is rejected.
+
         Raises
         ------
         ValueError
@@ -278,7 +345,31 @@ class XRTProductRequest:
         product = resolve(what)
         if product.long in self._products and not clobber:
             raise ValueError(f"A {product.long} has already been added; use clobber=True to replace it")
-        self._products[product.long] = dict(pars)
+        body: dict[str, Any] = {}
+        shared = self._set_product_pars(product.short, body, {**PRODUCT_DEFAULTS[product.short]})
+        shared.update(self._set_product_pars(product.short, body, pars))
+        self._products[product.long] = body
+        if shared:
+            self._set_body_globals(shared)
+
+    @staticmethod
+    def _set_product_pars(short: str, body: dict, pars: dict) -> dict:
+        """Set ``pars`` into ``body`` as swifttools' ProductRequest.setPars does; return the shared globals."""
+        renames, python_names = PRODUCT_WIRE_NAMES[short], _PRODUCT_PYTHON_NAMES[short]
+        shared_names, lowercased = SHARED_GLOBALS[short], LOWERCASED_PARS[short]
+        shared: dict[str, Any] = {}
+        for key, value in pars.items():
+            key = DEPRECATED_PARS[short].get(key, key)
+            if key not in renames:
+                key = python_names.get(key, key)  # a wire name given for a renamed parameter
+            if key in shared_names:
+                shared[renames.get(key, key)] = value
+                continue
+            if key in lowercased and isinstance(value, str):
+                value = value.lower()
+            body[key] = value
+            _fire(body, PRODUCT_TRIGGERS[short], key, value, any_needs_value=False)
+        return shared
 
     def removeProduct(self, what: str) -> None:
         """Remove a product from a request that has not been submitted.
@@ -302,14 +393,21 @@ class XRTProductRequest:
         return resolve(what).long in self._products
 
     def getJSONDict(self) -> dict:
-        """The body that :meth:`submit` sends (without the API name and version)."""
+        """The body that :meth:`submit` sends (without the API name and version).
+
+        It equals swifttools' ``getJSONDict()`` for the same calls, less
+        ``api_name`` and ``api_version``: globals first, then each product in
+        the order it was added (a later product's parameter of the same wire
+        name, such as ``srcrad``, wins, as in swifttools).
+        """
         body: dict[str, Any] = {"UserID": self._user}
-        for key, value in self._globals.items():
+        for key, value in self._body_globals.items():
             body[GLOBAL_WIRE_NAMES.get(key, key)] = _wire_value(value)
-        for product in in_order(resolve(n) for n in self._products):
+        for long, pars in self._products.items():
+            product = resolve(long)
             body[product.flag] = 1
             renames = PRODUCT_WIRE_NAMES[product.short]
-            for key, value in self._products[product.long].items():
+            for key, value in pars.items():
                 body[renames.get(key, key)] = _wire_value(value)
         return body
 
