@@ -36,3 +36,12 @@ def unanswered_listener():
         finally:
             for filler in fillers:
                 filler.close()
+
+
+# URLs that tests parse or refuse but never contact (test_safety.py proves nothing but 127.0.0.1 is).
+from xrt_widgets.client import DEFAULT_BASE_URL  # noqa: E402
+
+#: The real service's base URL in plain http: the URL every "refused before sending" test feeds in.
+REAL_SERVICE_HTTP = DEFAULT_BASE_URL.replace("https:", "http:", 1)
+#: A host under ".invalid" (RFC 2606), which can never resolve.
+NOWHERE = "outside.invalid"

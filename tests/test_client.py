@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -20,7 +21,7 @@ from xrt_widgets.errors import (
     XRTError,
 )
 
-from support import USER, unanswered_listener
+from support import NOWHERE, REAL_SERVICE_HTTP, USER, unanswered_listener
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def _reply(**keys):
 
 def test_default_base_url_is_the_real_service(monkeypatch):
     monkeypatch.delenv(client.ENV_BASE_URL, raising=False)
-    assert DEFAULT_BASE_URL == "https://www.swift.ac.uk/user_objects"
+    assert urlsplit(DEFAULT_BASE_URL)[:3] == ("https", "www.swift.ac.uk", "/user_objects")
     assert resolve_base_url() == DEFAULT_BASE_URL
     assert Transport().base_url == DEFAULT_BASE_URL
 
@@ -58,11 +59,11 @@ def test_environment_variable_sets_the_base_url(monkeypatch):
 
 def test_explicit_base_url_beats_the_environment(monkeypatch):
     monkeypatch.setenv("XRT_WIDGETS_BASE_URL", "http://127.0.0.1:8123/user_objects")
-    assert resolve_base_url("https://mirror.example.org/uo") == "https://mirror.example.org/uo"
+    assert resolve_base_url(f"https://mirror.{NOWHERE}/uo") == f"https://mirror.{NOWHERE}/uo"
 
 
 def test_environment_is_checked_too(monkeypatch):
-    monkeypatch.setenv("XRT_WIDGETS_BASE_URL", "http://www.swift.ac.uk/user_objects")
+    monkeypatch.setenv("XRT_WIDGETS_BASE_URL", REAL_SERVICE_HTTP)
     with pytest.raises(InsecureURLError):
         Transport()
 
@@ -72,7 +73,7 @@ def test_environment_is_checked_too(monkeypatch):
     "http://127.8.9.10/user_objects",
     "http://localhost:80/user_objects",
     "http://[::1]:8080/user_objects",
-    "https://www.swift.ac.uk/user_objects",
+    DEFAULT_BASE_URL,
     "https://192.0.2.7/user_objects",
 ])
 def test_accepted_base_urls(url):
@@ -80,10 +81,10 @@ def test_accepted_base_urls(url):
 
 
 @pytest.mark.parametrize("url", [
-    "http://www.swift.ac.uk/user_objects",
+    REAL_SERVICE_HTTP,
     "http://192.168.1.10/user_objects",
-    "http://127.0.0.1.example.org/user_objects",
-    "http://localhost.example.org/user_objects",
+    f"http://127.0.0.1.{NOWHERE}/user_objects",
+    f"http://localhost.{NOWHERE}/user_objects",
     "ftp://127.0.0.1/user_objects",
     "file:///tmp/user_objects",
     "www.swift.ac.uk/user_objects",
@@ -99,15 +100,15 @@ def test_insecure_url_error_is_a_value_error():
 
 
 def test_trailing_slash_and_space_are_dropped():
-    assert resolve_base_url(" https://example.org/uo/ ") == "https://example.org/uo"
+    assert resolve_base_url(f" https://{NOWHERE}/uo/ ") == f"https://{NOWHERE}/uo"
 
 
 # -- construction -------------------------------------------------------------------------------
 
 def test_timeout_forms():
-    assert Transport("https://example.org", timeout=3).timeout == (3.0, 3.0)
-    assert Transport("https://example.org", timeout=(1, 7.5)).timeout == (1.0, 7.5)
-    assert Transport("https://example.org").timeout == client.DEFAULT_TIMEOUT
+    assert Transport(f"https://{NOWHERE}", timeout=3).timeout == (3.0, 3.0)
+    assert Transport(f"https://{NOWHERE}", timeout=(1, 7.5)).timeout == (1.0, 7.5)
+    assert Transport(f"https://{NOWHERE}").timeout == client.DEFAULT_TIMEOUT
     connect, read = client.DEFAULT_TIMEOUT
     assert 0 < connect <= read
 
@@ -116,7 +117,7 @@ def test_session_with_verification_off_is_refused():
     session = requests.Session()
     session.verify = False
     with pytest.raises(ValueError, match="verif"):
-        Transport("https://example.org", session=session)
+        Transport(f"https://{NOWHERE}", session=session)
     session.close()
 
 
@@ -389,7 +390,7 @@ def test_reset_in_the_middle_of_the_body(emu):
 
 # -- errors.from_exception ----------------------------------------------------------------------
 
-URL = "https://example.org/user_objects/canceljob.php"
+URL = f"https://{NOWHERE}/user_objects/canceljob.php"
 
 
 def _raised_while_handling(outer: BaseException, inner: BaseException) -> BaseException:
@@ -522,7 +523,7 @@ def test_a_refused_submit_connection_is_retried(emu, transport, monkeypatch):
 def test_may_have_arrived():
     from urllib3.exceptions import NewConnectionError
 
-    url = "https://example.org/user_objects/run_userobject.php"
+    url = f"https://{NOWHERE}/user_objects/run_userobject.php"
     never = errors.XRTError.from_exception(
         requests.exceptions.ConnectionError(NewConnectionError(None, "refused")), url)
     assert not client.may_have_arrived(never)

@@ -18,7 +18,7 @@ import pytest
 
 from xrt_widgets import CancelPanel, JobBoard, XRTProductRequest
 
-from support import GLOBALS, USER, XSS
+from support import DEFAULT_BASE_URL, GLOBALS, USER, XSS
 
 PAYLOADS = [XSS, "<script>alert(1)</script>", '"><svg onload=alert(1)>']
 #: For the progress texts, whose <em>/<strong>/<code> markup is kept: payloads that abuse that whitelist.
@@ -203,8 +203,8 @@ def test_list_err_message_is_inert(emu, payload):
 
 
 @pytest.mark.parametrize("url", [
-    'https://www.swift.ac.uk/user_objects/tprods/USERPROD_1"><svg onload=alert(1)>',
-    "https://www.swift.ac.uk/x' onmouseover='alert(1)",
+    f'{DEFAULT_BASE_URL}/tprods/USERPROD_1"><svg onload=alert(1)>',
+    f"{DEFAULT_BASE_URL}/x' onmouseover='alert(1)",
     "javascript:alert(1)",
     "data:text/html,<script>alert(1)</script>",
 ])

@@ -7,7 +7,7 @@ import socket
 import pytest
 import requests
 
-from support import GLOBALS, USER, unanswered_listener
+from support import DEFAULT_BASE_URL, GLOBALS, NOWHERE, REAL_SERVICE_HTTP, USER, unanswered_listener
 from xrt_widgets import XRTProductRequest, countActiveJobs, listOldJobs
 from xrt_widgets.errors import InsecureURLError, ReplyError, ServiceError, XRTError
 from xrt_widgets.products import LONG_NAMES, SHORT_NAMES
@@ -619,7 +619,7 @@ def test_a_submitted_request_cannot_change(make_request):
 @pytest.mark.parametrize("user", ["", "   ", None, 42])
 def test_user_is_required(user):
     with pytest.raises(ValueError):
-        XRTProductRequest(user, base_url="https://example.org")
+        XRTProductRequest(user, base_url=f"https://{NOWHERE}")
 
 
 def test_globals_are_kept(emu):
@@ -650,10 +650,10 @@ def test_explicit_base_url_beats_the_environment(emu, monkeypatch):
 
 def test_default_base_url_is_the_real_service(monkeypatch):
     monkeypatch.delenv("XRT_WIDGETS_BASE_URL", raising=False)
-    assert XRTProductRequest(USER).transport.base_url == "https://www.swift.ac.uk/user_objects"
+    assert XRTProductRequest(USER).transport.base_url == DEFAULT_BASE_URL
 
 
-@pytest.mark.parametrize("url", ["http://www.swift.ac.uk/user_objects", "http://10.0.0.1/user_objects"])
+@pytest.mark.parametrize("url", [REAL_SERVICE_HTTP, "http://10.0.0.1/user_objects"])
 def test_plain_http_to_another_host_is_refused(url):
     with pytest.raises(InsecureURLError):
         XRTProductRequest(USER, base_url=url)

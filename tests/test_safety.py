@@ -27,10 +27,10 @@ from xrt_widgets import CancelPanel, Emulator, JobBoard, XRTProductRequest, coun
 from xrt_widgets.client import ENV_BASE_URL, Transport
 from xrt_widgets.errors import InsecureURLError
 
-from support import GLOBALS, USER
+from support import GLOBALS, REAL_SERVICE_HTTP, USER
 
 REMOTE_HTTP = [
-    "http://www.swift.ac.uk/user_objects",
+    REAL_SERVICE_HTTP,
     "http://192.0.2.7/user_objects",
     "HTTP://WWW.SWIFT.AC.UK/user_objects",
     "http://127.0.0.1.evil.example/user_objects",
@@ -145,7 +145,7 @@ def test_plain_http_from_the_environment_is_refused_and_named(url, monkeypatch, 
 def test_an_explicit_base_url_is_not_blamed_on_the_environment(monkeypatch):
     monkeypatch.setenv(ENV_BASE_URL, "http://127.0.0.1:8123/user_objects")
     with pytest.raises(InsecureURLError) as info:
-        XRTProductRequest(USER, base_url="http://www.swift.ac.uk/user_objects")
+        XRTProductRequest(USER, base_url=REAL_SERVICE_HTTP)
     assert "XRT_WIDGETS_BASE_URL" not in str(info.value)
 
 

@@ -16,7 +16,7 @@ import pytest
 import swifttools.ukssdc.xrt_prods as st
 from swifttools.ukssdc.xrt_prods import productVars
 
-from support import USER
+from support import NOWHERE, USER
 from xrt_widgets import XRTProductRequest as OurRequest
 from xrt_widgets import products
 
@@ -126,7 +126,7 @@ def _without_api(body):
 @pytest.mark.parametrize("calls", list(CASES.values()), ids=list(CASES))
 def test_our_body_equals_swifttools_body(calls):
     theirs = _run(st.XRTProductRequest(USER, silent=True), calls).getJSONDict()
-    ours = _run(OurRequest(USER, base_url="https://example.org"), calls)
+    ours = _run(OurRequest(USER, base_url=f"https://{NOWHERE}"), calls)
     try:
         assert ours.getJSONDict() == _without_api(theirs)
         assert ours.productList == list(theirs_products(calls))
@@ -143,7 +143,7 @@ def test_the_filled_in_values_we_expect():
     bodies = {}
     for case in ("readme", "globals-T0", "globals-RA-Dec-leave-getCoords", "spec-hasRedshift-redshift",
                  "spec-useObs", "bare-Spectrum", "psf-useObs", "lc-upper-case-choices", "spec-redshift-then-doNotFit"):
-        req = _run(OurRequest(USER, base_url="https://example.org"), CASES[case])
+        req = _run(OurRequest(USER, base_url=f"https://{NOWHERE}"), CASES[case])
         bodies[case] = req.getJSONDict()
         req.transport.close()
     assert bodies["readme"]["getTargs"] == 0 and "getCoords" not in bodies["readme"]
@@ -169,7 +169,7 @@ def test_our_rule_tables_are_swifttools_tables():
 
 
 def test_nothing_is_rejected_that_swifttools_would_refuse():
-    req = OurRequest(USER, base_url="https://example.org")
+    req = OurRequest(USER, base_url=f"https://{NOWHERE}")
     req.setGlobalPars(targ=None, T0="soon", futureGlobal=[1])
     req.addSpectrum(redshift=None, useObs=["unhashable"], whichData={"a": 1}, futurePar=1)
     body = req.getJSONDict()
@@ -193,7 +193,7 @@ def test_known_difference_stale_position_copies(calls):
     setGlobalPars or another position product). We send the later value, which is what the user asked for.
     """
     theirs = _without_api(_run(st.XRTProductRequest(USER, silent=True), calls).getJSONDict())
-    ours = _run(OurRequest(USER, base_url="https://example.org"), calls)
+    ours = _run(OurRequest(USER, base_url=f"https://{NOWHERE}"), calls)
     body = ours.getJSONDict()
     ours.transport.close()
     assert theirs["useposobs"] == OBS  # the stale copy from StandardPos
