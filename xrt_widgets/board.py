@@ -27,7 +27,7 @@ import traitlets
 from . import codes
 from .client import DEFAULT_TIMEOUT, Timeout, Transport
 from .errors import XRTError
-from .panel import CancelPanel, _Actions, close_all, escape, stylesheet
+from .panel import CancelPanel, _Actions, button, close_all, escape, stylesheet
 from .products import LONG_NAMES, resolve
 from .request import XRTProductRequest, _count_active_jobs, _list_old_jobs
 
@@ -305,9 +305,6 @@ class JobBoard(_Actions, widgets.VBox):
         self.since.add_class("xrtw-since")
         self.jobs_box = widgets.VBox()
         self.jobs_box.add_class("xrtw-jobs")
-
-        def button(**kw: Any) -> widgets.Button:
-            return widgets.Button(layout=widgets.Layout(width="auto"), **kw)
 
         self.reload_button = button(description="Reload list", icon="list")
         self.refresh_button = button(description="Refresh", icon="refresh")

@@ -202,6 +202,11 @@ class RequestAdapter:
                 self.request.removeProduct(name)
 
 
+def button(**kw: Any) -> widgets.Button:
+    """A Button sized to its label, with a Layout of its own (buttons are shown and hidden apart)."""
+    return widgets.Button(layout=widgets.Layout(width="auto"), **kw)
+
+
 def close_all(widget: widgets.Widget) -> None:
     """Close ``widget`` and every widget model it owns: children, layouts, styles.
 
@@ -404,9 +409,6 @@ class CancelPanel(_Actions, widgets.VBox):
         self.rows_box = widgets.VBox()
         self.rows_box.add_class("xrtw-rows")
         self.rows: dict[str, _Row] = {}
-
-        def button(**kw: Any) -> widgets.Button:  # each button gets its own Layout: they are shown apart
-            return widgets.Button(layout=widgets.Layout(width="auto"), **kw)
 
         self.select_all_button = button(description="Select all", icon="check-square")
         self.select_none_button = button(description="Select none", icon="square")
