@@ -45,3 +45,30 @@ from xrt_widgets.client import DEFAULT_BASE_URL  # noqa: E402
 REAL_SERVICE_HTTP = DEFAULT_BASE_URL.replace("https:", "http:", 1)
 #: A host under ".invalid" (RFC 2606), which can never resolve.
 NOWHERE = "outside.invalid"
+
+
+def assert_inline_markup_only(shown: str, text: str) -> None:
+    """Check ``shown``, a progress text as rendered, against ``text``, the progress text it came from.
+
+    Its only tags are ``<em>``, ``<strong>`` and ``<code>`` without
+    attributes, well-nested, and decoding its entities gives ``text`` back:
+    nothing was lost, and nothing but those tags became markup. Runs in
+    linear time, so that it can check megabytes.
+    """
+    import html
+    import re
+
+    tag_at = re.compile(r"<(/?)(em|strong|code)>")
+    open_names: list[str] = []
+    position = shown.find("<")
+    while position >= 0:
+        tag = tag_at.match(shown, position)
+        assert tag, f"markup other than the inline tags: {shown[position:position + 60]!r}"
+        if tag.group(1):
+            assert open_names and open_names.pop() == tag.group(2), f"badly nested at {position}"
+        else:
+            open_names.append(tag.group(2))
+        position = shown.find("<", tag.end())
+    assert not open_names, f"unclosed {open_names[-1]}"
+    assert '"' not in shown and "'" not in shown
+    assert html.unescape(shown) == text

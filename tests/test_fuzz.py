@@ -11,6 +11,8 @@ code 0 for it.
 
 One emulator serves a whole module (a fresh job per example is made
 directly in its store), so that each example costs one HTTP round trip.
+The functions that read server text are also fed pathological text
+directly, without a server.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from xrt_widgets import CancelPanel, Emulator, XRTProductRequest
+from xrt_widgets.markup import html_to_text, render_progress, strip_tags
 from xrt_widgets.products import LONG_NAMES, PRODUCTS
+from xrt_widgets.request import build_progress_text
 
-from support import USER, XSS
+from support import USER, XSS, assert_inline_markup_only
 
 SHORT = {p.long: p.short for p in PRODUCTS}
 CANCEL_CODES = frozenset({0, 1, 2, 3, 4})
@@ -473,3 +477,58 @@ def test_panel_refresh_shows_cancelled_only_for_build_status_minus_4(emu, sessio
     finally:
         close_panel(panel)
 
+
+# -- the text functions, without a server ------------------------------------------------------------
+
+_MARKUP_PIECES = ["<em>", "</em>", "<strong>", "</strong>", "<code>", "</code>", "<em onclick=x>", "<EM>", "<", ">",
+                  "</", "/", "&lt;", "&gt;", "&amp;", "&lt;em&gt;", "&lt;/em&gt;", "&", ";", "&#60;", "<script",
+                  "<script>", "</script>", "</script", "<head", "<head>", "</head >", "<style>", "</style>",
+                  "<SCRIPT>", '"', "'", "=", " ", "\n", "\t", "em", "İ", "x"]
+#: Text made of markup fragments, single or in long runs, and a little of anything.
+PATHOLOGICAL_TEXT = st.lists(
+    st.one_of(st.sampled_from(_MARKUP_PIECES),
+              st.tuples(st.sampled_from(_MARKUP_PIECES), st.integers(2, 300)).map(lambda run: run[0] * run[1]),
+              st.text(max_size=5)),
+    max_size=40,
+).map("".join)
+PATHOLOGICAL_STEPS = st.recursive(
+    st.fixed_dictionaries({"StepLabel": PATHOLOGICAL_TEXT, "StepStatus": st.sampled_from([0, 1, 2])},
+                          optional={"StepExtra": PATHOLOGICAL_TEXT}),
+    lambda kids: st.fixed_dictionaries({"StepLabel": PATHOLOGICAL_TEXT, "StepStatus": st.sampled_from([0, 1, 2])},
+                                       optional={"SubStep": st.lists(kids, max_size=3)}),
+    max_leaves=10,
+)
+PATHOLOGICAL_PROGRESS = st.one_of(PROGRESS, st.fixed_dictionaries(
+    {"GotProgress": st.just(1)},
+    optional={"PreProgress": PATHOLOGICAL_TEXT, "ProgressSteps": st.lists(PATHOLOGICAL_STEPS, max_size=4),
+              "TimeRunning": PATHOLOGICAL_TEXT},
+))
+
+
+@settings(FUZZ, max_examples=200)
+@given(text=PATHOLOGICAL_TEXT)
+def test_render_progress_keeps_only_balanced_inline_tags(text):
+    assert_inline_markup_only(render_progress(text), text)
+
+
+@settings(FUZZ, max_examples=200)
+@given(page=PATHOLOGICAL_TEXT, limit=st.integers(min_value=0, max_value=300))
+def test_html_to_text_gives_short_text_without_tags(page, limit):
+    assert len(html_to_text(page, limit)) <= limit + 1
+    # Entities decode (the caller escapes the result); with every "&" made literal, no "<" may remain.
+    assert "<" not in html_to_text(page.replace("&", "&amp;"), limit)
+
+
+@settings(FUZZ, max_examples=200)
+@given(text=PATHOLOGICAL_TEXT)
+def test_strip_tags_leaves_no_tag(text):
+    stripped = strip_tags(text)
+    assert "<" not in stripped
+    assert stripped == re.sub(r"<[^>]*>?", "", text)  # the same rule, as a regex that cannot backtrack
+
+
+@settings(FUZZ, max_examples=200)
+@given(progress=PATHOLOGICAL_PROGRESS)
+def test_progress_text_of_pathological_steps_renders_safely(progress):
+    text = build_progress_text(progress)
+    assert_inline_markup_only(render_progress(text), text)

@@ -26,6 +26,7 @@ import traitlets
 
 from . import codes
 from .codes import Code
+from .markup import escape, render_progress, strip_tags
 from .products import LONG_NAMES, in_order, resolve
 
 __all__ = ["CancelPanel", "RequestAdapter", "escape", "render_progress", "stylesheet"]
@@ -45,26 +46,7 @@ def _pool() -> ThreadPoolExecutor:
 
 # -- escaping ------------------------------------------------------------------------------------
 
-def escape(text: Any) -> str:
-    """Escape untrusted text for an HTML widget (quotes included)."""
-    return html.escape("" if text is None else str(text), quote=True)
-
-
-_INLINE = re.compile(r"&lt;(em|strong|code)&gt;(.*?)&lt;/\1&gt;", re.S)
-
-
-def render_progress(text: Any) -> str:
-    """Escape a progress text, then restore only balanced ``<em>``, ``<strong>``, ``<code>``.
-
-    Tags with attributes, unbalanced tags and every other element stay
-    visible as text.
-    """
-    out = escape(text)
-    previous = None
-    while previous != out:  # nested markup, e.g. <em><code>x</code></em>
-        previous = out
-        out = _INLINE.sub(r"<\1>\2</\1>", out)
-    return out
+# escape and render_progress live in .markup (imported above) and stay importable from here.
 
 
 # -- the stylesheet, generated from the codes table ---------------------------------------------
@@ -839,12 +821,12 @@ class CancelPanel(_Actions, widgets.VBox):
             f'<tr class="xrtw-status-{escape(self._code_for(n).slug)}" style="background:{self._code_for(n).colour};'
             f'color:{codes.TEXT_COLOUR}"><td>{escape(n)}</td><td>{escape(s)}</td><td>{escape(t)}</td></tr>'
             for n, s, t in self._table_rows())
-        head = escape(html.unescape(re.sub(r"<[^>]+>", "", self.header.value)))  # the header is HTML already
+        head = escape(html.unescape(strip_tags(self.header.value)))  # the header is HTML already
         return (f"<div class='xrtw-static'><p><b>{head}</b></p><table><tr><th>product</th><th>status</th>"
                 f"<th>text</th></tr>{cells}</table></div>")
 
     def _repr_text_table(self) -> str:
-        lines = [re.sub(r"<[^>]+>", "", html.unescape(self.header.value))]
+        lines = [html.unescape(strip_tags(self.header.value))]  # tags first: a name may hold "<"
         for name, status, text in self._table_rows():
             lines.append(f"  {name:<12} {status:<22} {text}")
         return "\n".join(lines)

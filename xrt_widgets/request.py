@@ -76,11 +76,28 @@ def _fire(pars: dict, triggers: dict, name: str, value: Any, *, any_needs_value:
         pars.update(rules["NONE"])
 
 
+_NO_STEP = object()  # what a level's iterator gives once its steps are all read
+
+
 def build_progress_text(progress: Any) -> str:
     """A readable, indented text of a product's progress (``PreProgress``, nested steps, time running).
 
     Active steps are marked ``**…**`` and finished ones ``- DONE``, as
     swifttools does. Anything of the wrong shape is skipped, never raised.
+    Steps nested deeper than 50 levels are not shown. For steps decoded
+    from a reply, the time taken is linear in their size, however deep or
+    long they are.
+
+    Parameters
+    ----------
+    progress : Any
+        A product's ``progress`` object from a status reply.
+
+    Returns
+    -------
+    str
+        One line per step, indented two spaces a level, or "No progress
+        information available".
     """
     if not isinstance(progress, dict) or progress.get("GotProgress") != 1:
         return "No progress information available"
@@ -89,26 +106,33 @@ def build_progress_text(progress: Any) -> str:
     if isinstance(pre, str) and pre:
         lines.append(pre)
 
-    def walk(steps: Any, depth: int) -> None:
-        if not isinstance(steps, list) or depth > 50:
-            return
-        for step in steps:
-            if not isinstance(step, dict):
-                continue
-            label = str(step.get("StepLabel", ""))
-            state = step.get("StepStatus")
-            indent = "  " * (depth + 1)
-            if state == 1:
-                extra = step.get("StepExtra")
-                extra = f" -- {extra}" if isinstance(extra, (str, int, float)) and extra != "" else ""
-                lines.append(f"{indent}** {label} - ACTIVE{extra}**")
-            elif state == 2:
-                lines.append(f"{indent}{label} - DONE")
-            else:
-                lines.append(f"{indent}{label}")
-            walk(step.get("SubStep"), depth + 1)
-
-    walk(progress.get("ProgressSteps"), 0)
+    # An explicit stack of (steps left at this level, depth) instead of recursion: a reply nested
+    # deeper than Python's recursion limit must not raise. Below depth 50 nothing is shown, which
+    # also bounds a cycle in a reply built in Python.
+    top = progress.get("ProgressSteps")
+    pending = [(iter(top), 0)] if isinstance(top, list) else []
+    while pending:
+        steps, depth = pending[-1]
+        step = next(steps, _NO_STEP)
+        if step is _NO_STEP:
+            pending.pop()
+            continue
+        if not isinstance(step, dict):
+            continue
+        label = str(step.get("StepLabel", ""))
+        state = step.get("StepStatus")
+        indent = "  " * (depth + 1)
+        if state == 1:
+            extra = step.get("StepExtra")
+            extra = f" -- {extra}" if isinstance(extra, (str, int, float)) and extra != "" else ""
+            lines.append(f"{indent}** {label} - ACTIVE{extra}**")
+        elif state == 2:
+            lines.append(f"{indent}{label} - DONE")
+        else:
+            lines.append(f"{indent}{label}")
+        sub = step.get("SubStep")
+        if isinstance(sub, list) and depth < 50:
+            pending.append((iter(sub), depth + 1))  # its steps come next, before this level's others
     running = progress.get("TimeRunning")
     if isinstance(running, str) and running:
         lines.append(f"The job has been running for {running}")
