@@ -7,7 +7,9 @@ protocol alone: when it is a valid reply, ``cancelProducts`` and
 ``checkProductStatus`` must return what it says; otherwise -1 (or
 ``{"ERROR": ...}``) with a short readable text; and nothing ever raises.
 The panel must never show a product as cancelled unless the reply carried
-code 0 for it.
+code 0 for it. Job listings mixing good and hostile entries go through
+``parse_listing`` and, served whole, a ``JobBoard``: every good entry is
+shown with exactly the products its flags name, and every bad one is counted.
 
 One emulator serves a whole module (a fresh job per example is made
 directly in its store), so that each example costs one HTTP round trip.
@@ -25,9 +27,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from xrt_widgets import CancelPanel, Emulator, XRTProductRequest
+from xrt_widgets import CancelPanel, Emulator, JobBoard, XRTProductRequest
 from xrt_widgets.markup import html_to_text, render_progress, strip_tags
 from xrt_widgets.products import LONG_NAMES, PRODUCTS
+from xrt_widgets.protocol import parse_listing
 from xrt_widgets.request import build_progress_text
 
 from support import USER, XSS, assert_inline_markup_only
@@ -532,3 +535,124 @@ def test_strip_tags_leaves_no_tag(text):
 def test_progress_text_of_pathological_steps_renders_safely(progress):
     text = build_progress_text(progress)
     assert_inline_markup_only(render_progress(text), text)
+
+
+# -- the listing ------------------------------------------------------------------------------------
+
+FLAG_YES = [True, 1, "1", "true"]
+FLAG_NO = [False, 0, "0", "false"]
+_ODD_FLAGS = ["yes", "no", "True", "FALSE", "", " 1", "1.0", 2, -1, 1.0, 0.0, None, [], {}, [1], {"1": 1}]
+_ANY_BAD_FLAG = st.one_of(TEXTS.filter(lambda t: t not in ("0", "1", "true", "false")),
+                          st.integers().filter(lambda i: i not in (0, 1)),
+                          JSON.filter(lambda v: isinstance(v, (list, dict))))
+
+
+@st.composite
+def bad_flag(draw):
+    """A flag value no server should send: mostly a likely mistake of a real one, else anything."""
+    return draw(st.sampled_from(_ODD_FLAGS) if draw(st.integers(0, 3)) else _ANY_BAD_FLAG)
+
+
+BAD_JOB_IDS = st.one_of(
+    st.sampled_from([None, "abc", "9" * 5000, "1" * 19, 10 ** 18, 1.9, 1001.0, True, False, -3, 0, "0", "-3", "",
+                     " 12", "12 ", "+12", "1e3", "١٢", [1001], {"JobID": 1001}]),
+    TEXTS.filter(lambda t: not (t.isascii() and t.isdigit())),
+    st.integers(max_value=0), st.floats(allow_nan=False, allow_infinity=False),
+    JSON.filter(lambda v: isinstance(v, (list, dict))),
+)
+LISTING_COLUMNS = [n for n in LONG_NAMES if n != "SourceDet"]
+
+
+@st.composite
+def good_entry(draw, job_id):
+    """A well-formed entry in the forms a PHP or JSON server may send; returns (entry, its products)."""
+    entry = {"JobID": draw(st.sampled_from([job_id, str(job_id)]))}
+    for key in ("Name", "DateSubmitted"):
+        if draw(st.booleans()):
+            entry[key] = draw(TEXTS)
+    yes = []
+    for name in LISTING_COLUMNS + ["hasProd"]:
+        form = draw(st.sampled_from(["yes", "no", "missing"]))
+        if form != "missing":
+            entry[name] = draw(st.sampled_from(FLAG_YES if form == "yes" else FLAG_NO))
+        if form == "yes" and name != "hasProd":
+            yes.append(name)
+    return entry, tuple(yes) or ("SourceDet",)
+
+
+@st.composite
+def hostile_entry(draw, good_ids):
+    """An entry parse_listing must skip: not an object, no usable JobID, or one unreadable flag."""
+    kind = draw(st.sampled_from(["not an object", "no JobID", "bad JobID", "bad flag", "bad flag"]))
+    if kind == "not an object":
+        return draw(JSON.filter(lambda v: not isinstance(v, dict)))
+    # mostly a JobID of its own (a mistake there must show in the count), sometimes one a good entry has
+    ids = st.integers(41, 10 ** 6) | st.sampled_from(good_ids) if good_ids else st.integers(41, 10 ** 6)
+    entry, _ = draw(good_entry(draw(ids)))
+    if kind == "no JobID":
+        del entry["JobID"]
+    elif kind == "bad JobID":
+        entry["JobID"] = draw(BAD_JOB_IDS)
+    else:
+        entry[draw(st.sampled_from(LISTING_COLUMNS + ["hasProd"]))] = draw(bad_flag())
+    return entry
+
+
+@st.composite
+def listings(draw):
+    """(jobs list, [(JobID, products) expected shown, in order], number of entries expected skipped)."""
+    good_ids = draw(st.lists(st.integers(1, 40), max_size=6, unique=True))
+    jobs, expected, first = [], [], {}
+    for job_id in good_ids:
+        entry, products = draw(good_entry(job_id))
+        jobs.append(entry)
+        expected.append((job_id, products))
+        first[job_id] = entry
+    bad = draw(st.integers(0, 6))
+    for _ in range(bad):
+        if good_ids and draw(st.booleans()):  # a repeat of a JobID, somewhere after its first entry
+            job_id = draw(st.sampled_from(good_ids))
+            after = next(i for i, e in enumerate(jobs) if e is first[job_id])
+            jobs.insert(draw(st.integers(after + 1, len(jobs))), draw(good_entry(job_id))[0])
+        else:
+            jobs.insert(draw(st.integers(0, len(jobs))), draw(hostile_entry(good_ids)))
+    return jobs, expected, bad
+
+
+def check_listing(result, expected, bad):
+    assert [(j["JobID"], j["products"]) for j in result.jobs] == expected
+    assert len(result.skipped) == bad
+    for index, shown, reason in result.skipped:
+        assert len(shown) <= 80 and 0 < len(reason) <= 160, (shown, reason)
+    note = result.note()
+    assert (note == "") == (bad == 0) and len(note) <= 700
+
+
+@settings(FUZZ, max_examples=300)
+@given(listing=listings())
+def test_parse_listing_keeps_every_good_entry_and_counts_the_bad(listing):
+    jobs, expected, bad = listing
+    check_listing(parse_listing(jobs), expected, bad)
+
+
+@pytest.fixture(scope="module")
+def board(emu):
+    """One board for every example: its reloads also exercise keeping and rebuilding rows."""
+    board = JobBoard(USER, base_url=emu.base_url, load=False, confirm=False, timeout=(2.0, 10.0))
+    yield board
+    board.close()
+
+
+@settings(FUZZ, max_examples=100)
+@given(listing=listings())
+def test_board_shows_every_good_entry_with_exactly_its_products(emu, board, listing):
+    jobs, expected, bad = listing
+    emu.clear_faults()
+    emu.inject("list", "json", value={"OK": 1, "APIVersion": "1.12", "jobs": jobs})
+    board.reload().result(timeout=20)
+    assert board.error == ""
+    assert [(j, tuple(e.products)) for j, e in board.entries.items()] == expected
+    assert all(e.request.products == list(products) for (_, products), e in zip(expected, board.entries.values()))
+    assert len(board.skipped) == bad and (board.listing_note == "") == (bad == 0)
+    assert board.listing_line.layout.display == ("block" if bad else "none")
+    assert "<" not in board.listing_line.value  # the note is text, escaped

@@ -28,7 +28,8 @@ from . import codes
 from .client import DEFAULT_TIMEOUT, Timeout, Transport
 from .errors import XRTError
 from .panel import CancelPanel, _Actions, button, close_all, escape, stylesheet
-from .products import LONG_NAMES, resolve
+from .products import resolve
+from .protocol import ListingResult, parse_listing
 from .request import XRTProductRequest, _count_active_jobs, _list_old_jobs
 
 __all__ = ["JobBoard", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF"]
@@ -64,12 +65,11 @@ class _JobRow:
     """One job: its request, its known build statuses, its row widgets and (when expanded) its panel."""
 
     def __init__(self, board: "JobBoard", info: dict) -> None:
+        """``info``: one entry of :func:`~xrt_widgets.protocol.parse_listing`, already checked."""
         self.board = board
         self.info = info
-        self.job_id = int(info["JobID"])
-        # The listing has no SourceDet column; every job has a product, so a job listed with none is
-        # a source detection.
-        self.products = [p for p in LONG_NAMES if info.get(p) is True] or ["SourceDet"]
+        self.job_id = info["JobID"]
+        self.products = list(info["products"])
         self.request = XRTProductRequest.from_job(board.user, self.job_id, self.products,
                                                   base_url=board.transport.base_url, session=board.transport.session,
                                                   timeout=board.transport.timeout)
@@ -265,7 +265,10 @@ class JobBoard(_Actions, widgets.VBox):
         Returns the time in seconds (``time.monotonic`` by default).
     """
 
-    jobs = traitlets.List(help="The job listing (listOldJobs entries), newest first.")
+    jobs = traitlets.List(help="The well-formed listOldJobs entries, normalised (see protocol.parse_listing), "
+                               "newest first.")
+    skipped = traitlets.List(help="(index, JobID, reason) of each listing entry that was not shown.")
+    listing_note = traitlets.Unicode("", help="The line saying which listing entries were skipped ('' if none).")
     busy = traitlets.Bool(False, help="True while the board has requests in flight.")
     active_jobs = traitlets.Int(None, allow_none=True, help="countActiveJobs, once known.")
     error = traitlets.Unicode("", help="The board's error line ('' when there is none).")
@@ -305,6 +308,8 @@ class JobBoard(_Actions, widgets.VBox):
         self.since.add_class("xrtw-since")
         self.jobs_box = widgets.VBox()
         self.jobs_box.add_class("xrtw-jobs")
+        self.listing_line = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.listing_line.add_class("xrtw-listing-note")
 
         self.reload_button = button(description="Reload list", icon="list")
         self.refresh_button = button(description="Refresh", icon="refresh")
@@ -336,7 +341,8 @@ class JobBoard(_Actions, widgets.VBox):
         self.back_button.on_click(lambda _b: self._hide_confirm())
         self.auto_toggle.observe(lambda c: setattr(self, "auto_refresh", c["new"]), names=["value"])
         super().__init__(children=(self.style_sheet, self.title, self.quota, self.actions, self.confirm_box,
-                                   self.summary, self.error_line, self.since, self.jobs_box), **kwargs)
+                                   self.summary, self.error_line, self.since, self.listing_line, self.jobs_box),
+                         **kwargs)
         self.add_class("xrtw-panel")
         self.add_class("xrtw-board")
         self.interval = interval
@@ -370,34 +376,62 @@ class JobBoard(_Actions, widgets.VBox):
 
     # -- listing ---------------------------------------------------------------------------------
     def reload(self) -> Future:
-        """List the user's jobs and count the active ones (two requests, in the background)."""
+        """List the user's jobs and count the active ones (two requests, in the background).
+
+        Entries of the listing that cannot be trusted are skipped and counted
+        in :attr:`listing_note` and :attr:`skipped`; they never hide the others.
+        """
         def work():
             jobs = _list_old_jobs(self.transport, self.user)
             try:
                 active: Optional[int] = _count_active_jobs(self.transport, self.user)
             except XRTError:
                 active = None
-            return jobs, active
+            # Checking thousands of entries and building their widgets takes seconds: done here, off the
+            # lock, so that the kernel thread never waits for it.
+            listing = parse_listing(jobs)
+            return listing, self._rows_for(listing), active
 
         return self._start("reload", "Listing jobs…", work, self._apply_listing)
 
+    def _rows_for(self, listing: ListingResult) -> dict[int, _JobRow]:
+        """JobID -> row for a new listing: the current row where it still fits, else a new one.
+
+        Runs outside the lock. ``self.entries`` is only ever replaced whole (in
+        ``_apply_listing``), and only one board action runs at a time, so the
+        snapshot read here is still current when the result is swapped in.
+        """
+        current = self.entries
+        rows: dict[int, _JobRow] = {}
+        for info in listing.jobs:
+            old = current.get(info["JobID"])
+            if old is not None and old.products == list(info["products"]):
+                if old.info != info:
+                    old.info = info
+                    old.render()
+                rows[info["JobID"]] = old
+            else:  # new, or listed with other products: its request must name exactly those
+                rows[info["JobID"]] = _JobRow(self, info)
+        return rows
+
     def _apply_listing(self, value: tuple) -> None:
-        jobs, active = value
-        self.jobs = jobs
-        entries = {}
-        for info in jobs:
-            job_id = int(info["JobID"])
-            old = self.entries.get(job_id)
-            if old is not None:
-                old.info = info
-                old.render()
-                entries[job_id] = old
-            else:
-                entries[job_id] = _JobRow(self, info)
-        self.entries = entries
-        self.jobs_box.children = tuple(e.box for e in entries.values())
+        """Under the lock: swap in the rows built by ``reload``'s work, and nothing slow."""
+        listing, rows, active = value
+        if self._closed:  # rows built while the board was being closed would never be closed
+            kept = {id(e) for e in self.entries.values()}
+            for row in rows.values():
+                if id(row) not in kept:
+                    close_all(row.box)
+            return
+        self.jobs = list(listing.jobs)
+        self.entries = rows
+        self.jobs_box.children = tuple(e.box for e in rows.values())
+        self.skipped = list(listing.skipped)
+        self.listing_note = listing.note()
+        self.listing_line.value = f"⚠ {escape(self.listing_note)}" if self.listing_note else ""
+        self.listing_line.layout.display = "block" if self.listing_note else "none"
         self._show_quota(active)
-        self.title.value = f"<b>UKSSDC jobs of {escape(self.user)}</b> · {len(entries)} jobs"
+        self.title.value = f"<b>UKSSDC jobs of {escape(self.user)}</b> · {len(rows)} jobs"
         self._after_poll()
 
     def _count_active(self) -> Optional[int]:

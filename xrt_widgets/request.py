@@ -20,6 +20,7 @@ from .errors import ServiceError, XRTError
 from .products import (DEPRECATED_PARS, GLOBAL_TRIGGERS, GLOBAL_WIRE_NAMES, LONG_NAMES, LOWERCASED_PARS,
                        PRODUCT_DEFAULTS, PRODUCT_TRIGGERS, PRODUCT_WIRE_NAMES, PRODUCTS, SHARED_GLOBALS, Product,
                        in_order, resolve)
+from .protocol import excerpt, parse_job_id
 
 __all__ = ["XRTProductRequest", "listOldJobs", "countActiveJobs", "build_progress_text"]
 
@@ -199,16 +200,22 @@ class XRTProductRequest:
         ----------
         user : str
             The user who owns the job.
-        job_id : int
-            The JobID the service gave when the job was submitted.
+        job_id : int or str
+            The JobID the service gave when the job was submitted: an int, or
+            a string of decimal digits (see :func:`~xrt_widgets.protocol.parse_job_id`).
         products : iterable of str
             The products of that job, in long or short names.
+
+        Raises
+        ------
+        ValueError
+            If ``job_id`` is not plainly a JobID (a float, a bool, None,
+            zero or negative, more than 18 digits), or no product is named.
         """
-        if isinstance(job_id, bool) or not isinstance(job_id, int):
-            try:
-                job_id = int(job_id)
-            except (TypeError, ValueError):
-                raise ValueError(f"job_id must be an integer JobID, not {job_id!r}") from None
+        try:
+            job_id = parse_job_id(job_id)
+        except ValueError as exc:  # int(1.9) or int(True) would bind a job nobody named
+            raise ValueError(f"job_id must be an integer JobID, not {excerpt(job_id)}: {exc}") from None
         if isinstance(products, str):
             products = [products]
         req = cls(user, base_url=base_url, timeout=timeout, session=session, retries=retries)
@@ -609,8 +616,8 @@ class XRTProductRequest:
             self._status = 2
         return result
 
-    def listOldJobs(self) -> list[dict]:
-        """Every job this user has submitted, most recent first (see :func:`listOldJobs`)."""
+    def listOldJobs(self) -> list:
+        """Every job this user has submitted, most recent first, entries unchecked (see :func:`listOldJobs`)."""
         return _list_old_jobs(self._transport, self._user)
 
     def countActiveJobs(self) -> int:
@@ -719,10 +726,11 @@ def _parse_status(data: dict, chosen: list[Product]) -> dict:
 _JOB_KEYS = ("JobID", "Name", "DateSubmitted") + LONG_NAMES[:6] + ("hasProd",)
 
 
-def _list_old_jobs(transport: Transport, user: str) -> list[dict]:
+def _list_old_jobs(transport: Transport, user: str) -> list:
+    """The reply's ``jobs`` list, entries unchecked: one bad entry must not hide the others."""
     jobs = transport.post("list", {"UserID": user}).data["jobs"]
-    if not isinstance(jobs, list) or not all(isinstance(j, dict) and "JobID" in j for j in jobs):
-        raise _bad("'jobs' should be a list of objects with a JobID")
+    if not isinstance(jobs, list):
+        raise _bad(f"'jobs' should be a list, not {excerpt(jobs)}")
     return jobs
 
 
@@ -743,16 +751,29 @@ def _one_off(call: Any, user: str, base_url: Optional[str], timeout: Timeout, se
 
 
 def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
-                session=None) -> list[dict]:
-    """Every job ``user`` has submitted, most recent first.
+                session=None) -> list:
+    """Every job ``user`` has submitted, most recent first, as the server sent them.
 
-    Each entry has ``JobID``, ``Name``, ``DateSubmitted``, one boolean per
-    product and ``hasProd`` (whether its products are still held).
+    Each entry should have ``JobID``, ``Name``, ``DateSubmitted``, one
+    boolean per product (``LightCurve``, ``Spectrum``, ``StandardPos``,
+    ``EnhancedPos``, ``AstromPos``, ``Image``; there is no SourceDet column)
+    and ``hasProd`` (whether its products are still held). The entries are
+    returned unchecked, as swifttools returns them: a PHP server may quote a
+    JobID (``"951"``) or send a flag as ``1`` or ``"true"``, and one malformed
+    entry does not make the whole call fail. Use
+    :func:`xrt_widgets.protocol.parse_listing` to get the well-formed entries,
+    normalised, and the ones it skipped (as :class:`~xrt_widgets.JobBoard`
+    does).
+
+    Returns
+    -------
+    list
+        The reply's ``jobs`` list.
 
     Raises
     ------
     XRTError
-        If the request fails or the reply cannot be understood.
+        If the request fails, or the reply has no ``jobs`` list.
     """
     return _one_off(_list_old_jobs, user, base_url, timeout, session)
 
