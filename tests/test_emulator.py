@@ -486,7 +486,7 @@ def test_num_jobs(emu):
 
 def test_fault_kinds_and_endpoints():
     assert KINDS == {"status", "delay", "not_json", "missing_keys", "drop", "drop_after", "reset", "code",
-                     "refuse", "json", "raw", "mutate"}
+                     "refuse", "json", "raw", "mutate", "stall", "drip", "continue", "endless", "gzip_bomb"}
     assert endpoint_path("cancel") == endpoint_path("canceljob.php") == "canceljob.php"
     with pytest.raises(ValueError, match="unknown endpoint"):
         endpoint_path("cancel.php")

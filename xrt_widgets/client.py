@@ -11,22 +11,20 @@ the cause. This module imports no widget code.
 
 from __future__ import annotations
 
-import html
-import ipaddress
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Union
-from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
-from urllib3.util.retry import Retry
+from urllib3.exceptions import ConnectTimeoutError
 
 from ._version import __version__
-from .errors import HTTPStatusError, InsecureURLError, ReplyError, ServiceError, TransportError, XRTError
+from .deadline import DEFAULT_DEADLINE, check_deadline, scope_remaining
+from .errors import HTTPStatusError, ReplyError, ServiceError, TimeoutError_, TransportError, XRTError
+from .markup import html_to_text
+from .urls import is_loopback, parse_base_url
+from .wire import DeadlineAdapter, DeadlineRetry, TooLarge, call_deadline, read_capped
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -34,6 +32,7 @@ __all__ = [
     "API_NAME",
     "API_VERSION",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_DEADLINE",
     "ENDPOINTS",
     "Reply",
     "Transport",
@@ -46,8 +45,10 @@ API_NAME = "xrt_prods"
 API_VERSION = "1.12"
 #: (connect, read) seconds.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
-#: A reply larger than this is refused rather than parsed.
+#: A reply larger than this (after decompression) is refused; reading stops there.
 MAX_REPLY_BYTES = 8 * 1024 * 1024
+#: Of an error page (an HTTP status other than 200), only this much is read, for its excerpt.
+ERROR_EXCERPT_BYTES = 16 * 1024
 USER_AGENT = f"xrt_widgets/{__version__} (+https://github.com/xrt-widgets) python-requests/{requests.__version__}"
 
 #: endpoint -> (path below the base URL, keys an OK reply must carry)
@@ -61,57 +62,27 @@ ENDPOINTS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 Timeout = Union[float, tuple[float, float]]
 
-_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
-
-
-def _is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def resolve_base_url(base_url: Optional[str] = None) -> str:
     """The base URL to use: ``base_url``, else ``$XRT_WIDGETS_BASE_URL``, else the real service.
+
+    The URL is read once, by the parser the transport itself uses, and
+    rebuilt from its parts (see :mod:`xrt_widgets.urls`).
 
     Raises
     ------
     InsecureURLError
-        For a plain ``http://`` URL whose host is not loopback, or a scheme
-        other than http/https. The user's ID travels in every request body,
-        so it is only ever sent in clear text to this machine.
+        For a plain ``http://`` URL whose host is not loopback, a scheme
+        other than http/https, or anything a base URL never needs (user
+        name or password, query, fragment, backslash, white space, non-ASCII
+        text), or a URL that two parsers read differently. The user's ID
+        travels in every request body, so it is only ever sent in clear
+        text to this machine, and only to the host that was checked.
     """
-    url = base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
+    from_env = os.environ.get(ENV_BASE_URL)
+    url = base_url or from_env or DEFAULT_BASE_URL
     # Say where a refused URL came from: a forgotten environment variable is hard to find otherwise.
-    source = f" (from ${ENV_BASE_URL})" if not base_url and os.environ.get(ENV_BASE_URL) else ""
-    url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InsecureURLError(f"The base URL {url!r}{source} is not an http(s) URL with a host.")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise InsecureURLError(
-            f"Refusing the plain-http base URL {url!r}{source}: your user ID would travel unencrypted. "
-            "Use https://, or http:// only to a loopback address such as 127.0.0.1."
-        )
-    return url
-
-
-class _Retry(Retry):
-    """urllib3's Retry, except that a read *timeout* is never retried.
-
-    A timed-out request may still be running on the server; waiting for the
-    whole timeout again and again would leave the user staring at a busy
-    panel. Connection errors, a connection dropped before the reply and
-    502/503/504 are retried with backoff.
-    """
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        if isinstance(error, ReadTimeoutError):
-            raise error
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+    source = f" (from ${ENV_BASE_URL})" if not base_url and from_env else ""
+    return parse_base_url(url, source=source).url
 
 
 @dataclass
@@ -124,14 +95,6 @@ class Reply:
     #: How many times urllib3 retried before this reply (0: first attempt answered).
     retried: int = 0
     warnings: list = field(default_factory=list)
-
-
-def _html_to_text(text: str, limit: int = 200) -> str:
-    # The <head> only repeats the status line in its <title>; entities become the characters they stand for.
-    text = re.sub(r"(?is)<(head|script|style)\b.*?</\1\s*>", " ", text)
-    text = re.sub(r"<[^>]*>", " ", text)
-    text = re.sub(r"\s+", " ", html.unescape(text)).strip()
-    return text[:limit] + ("…" if len(text) > limit else "")
 
 
 class Transport:
@@ -153,36 +116,54 @@ class Transport:
         is retried only after a connection error.
     backoff : float, optional
         urllib3's backoff factor between retries, in seconds.
+    deadline : float, optional
+        Seconds a call may take in all, retries included (default 60),
+        whatever the server does: a reply dripped a byte at a time, or
+        endless ``100 Continue`` lines, end there with a
+        :class:`~xrt_widgets.errors.TimeoutError_`. A tighter
+        :func:`~xrt_widgets.deadline.deadline_scope` around a call wins.
+        On a session passed in, the sockets obey it only where a
+        :class:`~xrt_widgets.wire.DeadlineAdapter` is mounted (the sessions
+        this class makes have one).
+
+    Notes
+    -----
+    Requests to a loopback base URL never go through a proxy from the
+    environment (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and their
+    lower-case forms, whatever scheme they name): the user's ID travels in
+    clear text there. Requests to any other host honour the environment as
+    ``requests`` does.
     """
 
     def __init__(self, base_url: Optional[str] = None, *, timeout: Timeout = DEFAULT_TIMEOUT,
-                 session: Optional[requests.Session] = None, retries: int = 2, backoff: float = 0.1) -> None:
+                 session: Optional[requests.Session] = None, retries: int = 2, backoff: float = 0.1,
+                 deadline: float = DEFAULT_DEADLINE) -> None:
         self.base_url = resolve_base_url(base_url)
-        # A proxy from the environment must not see a plain-http (loopback) request with the user's ID.
-        self._proxies = ({"http": None, "https": None} if _is_loopback(urlsplit(self.base_url).hostname or "")
-                         else None)
+        self.deadline = check_deadline(deadline)
+        self._proxies = _no_proxies(self.base_url) if is_loopback(_host_of(self.base_url)) else None
         if isinstance(timeout, (int, float)):
             timeout = (float(timeout), float(timeout))
         self.timeout: tuple[float, float] = (float(timeout[0]), float(timeout[1]))
         self._own_session = session is None
         if session is None:
             session = requests.Session()
-            retry = _Retry(total=retries, connect=retries, read=retries, status=retries, other=0,
-                           backoff_factor=backoff, backoff_max=2.0, status_forcelist=(502, 503, 504),
-                           allowed_methods=frozenset({"POST"}), raise_on_status=False,
-                           respect_retry_after_header=False)
-            adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=8)
+            retry = DeadlineRetry(total=retries, connect=retries, read=retries, status=retries, other=0,
+                                  backoff_factor=backoff, backoff_max=2.0, status_forcelist=(502, 503, 504),
+                                  allowed_methods=frozenset({"POST"}), raise_on_status=False,
+                                  respect_retry_after_header=False)
+            adapter = DeadlineAdapter(max_retries=retry, pool_connections=4, pool_maxsize=8)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             # A submit is not idempotent: one that reached the server may have created a job even if
             # its reply was lost (a dropped connection, a 502-504 from a gateway), and a retry would
             # create a second one. So a submit is retried only when it never left this machine (a
             # connection error). requests picks the adapter of the longest matching prefix.
-            submit_retry = _Retry(total=retries, connect=retries, read=0, status=0, other=0,
-                                  backoff_factor=backoff, backoff_max=2.0, allowed_methods=frozenset({"POST"}),
-                                  raise_on_status=False, respect_retry_after_header=False)
-            session.mount(self.url_for("submit"), HTTPAdapter(max_retries=submit_retry, pool_connections=1,
-                                                              pool_maxsize=2))
+            submit_retry = DeadlineRetry(total=retries, connect=retries, read=0, status=0, other=0,
+                                         backoff_factor=backoff, backoff_max=2.0,
+                                         allowed_methods=frozenset({"POST"}), raise_on_status=False,
+                                         respect_retry_after_header=False)
+            session.mount(self.url_for("submit"), DeadlineAdapter(max_retries=submit_retry, pool_connections=1,
+                                                                  pool_maxsize=2))
         if session.verify is False:
             raise ValueError("TLS verification must stay on: the session passed has verify=False.")
         if self._own_session or session.headers.get("User-Agent", "").startswith("python-requests/"):
@@ -212,14 +193,39 @@ class Transport:
         payload = dict(body)
         payload["api_name"] = API_NAME
         payload["api_version"] = API_VERSION
-        try:
-            # Never follow a redirect: a 307/308 would re-send the body (and the user's ID) to
-            # whatever host the Location names, possibly over plain http.
-            response = self.session.post(url, json=payload, timeout=self.timeout, allow_redirects=False,
-                                         proxies=self._proxies)
-            content = response.content
-        except Exception as exc:  # normalised in one place
-            raise XRTError.from_exception(exc, url) from exc
+        scoped = scope_remaining()
+        seconds = self.deadline if scoped is None else max(min(self.deadline, scoped), 0.001)
+        with call_deadline(seconds) as deadline:
+            connect, read = (min(t, seconds) for t in self.timeout)
+            response: Optional[requests.Response] = None
+            try:
+                # Never follow a redirect: a 307/308 would re-send the body (and the user's ID) to
+                # whatever host the Location names, possibly over plain http.
+                response = self.session.post(url, json=payload, timeout=(connect, read), allow_redirects=False,
+                                             proxies=self._proxies, stream=True,
+                                             headers={"Accept-Encoding": "gzip, deflate"})
+                if response.is_redirect or response.status_code != 200:
+                    content = read_capped(response, ERROR_EXCERPT_BYTES) if not response.is_redirect else b""
+                else:
+                    content = read_capped(response, MAX_REPLY_BYTES)
+            except TooLarge as exc:
+                if deadline.expired:
+                    raise _too_slow(url, seconds, exc) from exc
+                if response is not None and response.status_code != 200:
+                    content = b""  # an error page past its excerpt: its status says enough
+                else:
+                    raise ReplyError(f"The reply from {url} is {exc}, larger than any valid reply; "
+                                     "reading stopped there.", url=url, status=200) from None
+            except Exception as exc:  # normalised in one place
+                if deadline.expired:
+                    raise _too_slow(url, seconds, exc) from exc
+                raise XRTError.from_exception(exc, url) from exc
+            finally:
+                if response is not None:
+                    response.close()
+            expired = deadline.expired
+        if expired:  # the whole reply arrived, but only after the deadline: an answer too late is no answer
+            raise _too_slow(url, seconds, None)
         retried = _count_retries(response)
         if response.is_redirect:
             raise HTTPStatusError(
@@ -229,7 +235,7 @@ class Transport:
                 url=url, status=response.status_code,
             )
         if response.status_code != 200:
-            snippet = _html_to_text(response.text)
+            snippet = html_to_text(content.decode(response.encoding or "utf-8", "replace"))
             raise HTTPStatusError(
                 f"{url} answered HTTP {response.status_code} {response.reason or ''}".rstrip()
                 + (f": {snippet}" if snippet else ""),
@@ -244,7 +250,7 @@ class Transport:
         try:
             data = json.loads(content.decode("utf-8"))
         except Exception as exc:
-            first = _html_to_text(content[:400].decode("utf-8", "replace"), 80)
+            first = html_to_text(content[:400].decode("utf-8", "replace"), 80)
             raise ReplyError(f"The reply from {url} is not JSON" + (f" (it begins: {first!r})" if first else "")
                              + ".", url=url, status=200, cause=exc) from exc
         if not isinstance(data, dict):
@@ -287,6 +293,31 @@ class Transport:
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r}, timeout={self.timeout})"
+
+
+def _host_of(base_url: str) -> str:
+    """The host of a base URL that :func:`resolve_base_url` rebuilt (``scheme://host[:port]/path``)."""
+    netloc = base_url.split("://", 1)[1].split("/", 1)[0]
+    return netloc.rsplit("]", 1)[0].lstrip("[") if netloc.startswith("[") else netloc.rsplit(":", 1)[0]
+
+
+def _no_proxies(base_url: str) -> dict:
+    """A ``proxies`` mapping that shadows every key requests would look up for ``base_url``.
+
+    requests fills the keys a call leaves unset from the environment (any
+    ``<scheme>_proxy`` variable becomes key ``<scheme>``), then picks the
+    first of ``scheme://host``, ``scheme``, ``all://host``, ``all`` that is
+    set. With all four set to None, no environment variable can supply one.
+    """
+    scheme = base_url.split("://", 1)[0]
+    host = _host_of(base_url)
+    return {f"{scheme}://{host}": None, scheme: None, f"all://{host}": None, "all": None,
+            "http": None, "https": None}
+
+
+def _too_slow(url: str, seconds: float, cause: Optional[BaseException]) -> TimeoutError_:
+    return TimeoutError_(f"No complete reply from {url} within the {seconds:g} s deadline; the call was "
+                         "stopped (the server may be overloaded or stuck).", url=url, cause=cause)
 
 
 def _newer(version: Any, ours: str) -> bool:

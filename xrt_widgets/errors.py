@@ -18,6 +18,7 @@ __all__ = [
     "ReplyError",
     "ServiceError",
     "InsecureURLError",
+    "redact_url",
 ]
 
 
@@ -60,6 +61,15 @@ class XRTError(Exception):
             return TransportError(f"TLS error talking to {url}: {_root(exc)}", url=url, cause=exc)
         if isinstance(exc, requests.exceptions.ConnectionError):
             return TransportError(f"Could not talk to {url}: {_root(exc)}", url=url, cause=exc)
+        # urllib3's own errors come straight from reading a streamed body
+        from urllib3 import exceptions as u3
+
+        if isinstance(exc, u3.ReadTimeoutError):
+            return TimeoutError_(f"Timed out waiting for the reply from {url}", url=url, cause=exc)
+        if isinstance(exc, u3.DecodeError):
+            return ReplyError(f"The reply from {url} could not be decompressed: {_root(exc)}", url=url, cause=exc)
+        if isinstance(exc, u3.HTTPError):
+            return TransportError(f"Request to {url} failed: {_root(exc)}", url=url, cause=exc)
         if isinstance(exc, requests.exceptions.RequestException):
             return TransportError(f"Request to {url} failed: {_root(exc)}", url=url, cause=exc)
         return XRTError(f"Unexpected error calling {url}: {type(exc).__name__}: {exc}", url=url, cause=exc)
@@ -97,6 +107,27 @@ class ServiceError(XRTError):
 
 class InsecureURLError(ValueError):
     """A base URL that would send the user's ID in clear text to another host."""
+
+
+def redact_url(url: str, limit: int = 200) -> str:
+    """``url`` as it may appear in a message: no ``user:password@`` part, and at most ``limit`` characters.
+
+    Works on any text, well-formed or not: whatever sits before the last
+    ``@`` of the part after ``scheme://`` (up to the first ``/``, ``?`` or
+    ``#``; a backslash does not end it) is replaced by ``***``.
+    """
+    text = str(url)
+    start = text.find("://")
+    start = start + 3 if start >= 0 else 0
+    end = len(text)
+    for stop in "/?#":
+        found = text.find(stop, start)
+        if found >= 0:
+            end = min(end, found)
+    at = text.rfind("@", start, end)
+    if at >= 0:
+        text = text[:start] + "***" + text[at:]
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _root(exc: BaseException) -> str:

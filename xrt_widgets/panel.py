@@ -18,7 +18,7 @@ import datetime as _dt
 import html
 import re
 import threading
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from typing import Any, Callable, Iterable, Optional
 
 import ipywidgets as widgets
@@ -26,22 +26,40 @@ import traitlets
 
 from . import codes
 from .codes import Code
+from .deadline import DEFAULT_DEADLINE, Deadline, check_deadline, deadline_scope
+from .errors import TimeoutError_
 from .markup import escape, render_progress, strip_tags
 from .products import LONG_NAMES, in_order, resolve
 
 __all__ = ["CancelPanel", "RequestAdapter", "escape", "render_progress", "stylesheet"]
 
-_POOL: Optional[ThreadPoolExecutor] = None
-_POOL_LOCK = threading.Lock()
+class _ThreadPerAction(Executor):
+    """Runs each submitted call in a thread of its own.
+
+    A panel runs one action at a time, so this costs one short-lived thread
+    per click; in exchange, panels share no bounded pool that a stuck
+    server could fill: a panel talking to a healthy server is never queued
+    behind eight panels waiting on a stuck one.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        fut: Future = Future()
+
+        def run() -> None:
+            if not fut.set_running_or_notify_cancel():
+                return
+            try:
+                fut.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to whoever waits on the future
+                fut.set_exception(exc)
+
+        threading.Thread(target=run, daemon=True, name="xrt_widgets-action").start()
+        return fut
 
 
-def _pool() -> ThreadPoolExecutor:
-    """The shared worker pool for panel actions (made on first use, so import stays light)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="xrt_widgets")
-        return _POOL
+_THREAD_PER_ACTION = _ThreadPerAction()
+#: After the deadline, how long the runner still waits for the request's own (more precise) answer.
+_DEADLINE_GRACE = 0.5
 
 
 # -- escaping ------------------------------------------------------------------------------------
@@ -277,22 +295,59 @@ class _Actions:
             self._run_action(fut, fail, apply, on_error)
         return fut
 
+    #: Seconds an action may take before the runner gives up on it (None: no limit of its own).
+    _action_deadline: Optional[float] = None
+
     def _run_action(self, fut: Future, work: Callable, apply: Callable, on_error: Callable) -> None:
-        """In a worker: the network call, then the widget update, then the future; buttons always come back."""
-        value: Any = None
-        try:
-            value = work()
+        """In a worker: the network call, then the widget update, then the future; buttons always come back.
+
+        With an action deadline, every call made by ``work`` is capped at it
+        (our transport ends by then with its own message), and if ``work``
+        has still not returned shortly after (a request object that does not
+        obey the cap, such as swifttools'), the action is ended as failed,
+        the panel freed, and the late answer, when it comes, is ignored.
+        """
+        seconds = self._action_deadline
+        finished = [False]  # set under self._lock by whichever of the worker and the watchdog ends the action
+
+        def end(value: Any, exc: Optional[Exception]) -> bool:
             with self._lock:
-                apply(value)
-        except Exception as exc:  # the boundary: shown in the widget, never only in a log
-            with self._lock:
-                on_error(exc)
-            value = None
-        finally:
-            with self._lock:
-                self._set_busy(False)
-                self._inflight = None
+                if finished[0]:
+                    return False
+                finished[0] = True
+                try:
+                    if exc is None:
+                        apply(value)
+                except Exception as apply_exc:  # the boundary: shown in the widget, never only in a log
+                    exc = apply_exc
+                try:
+                    if exc is not None:
+                        value = None
+                        on_error(exc)
+                finally:
+                    self._set_busy(False)
+                    self._inflight = None
             fut.set_result(value)
+            return True
+
+        watchdog: Optional[Deadline] = None
+        if seconds is not None:
+            watchdog = Deadline(seconds + _DEADLINE_GRACE)
+            watchdog.on_expiry(lambda: end(None, TimeoutError_(
+                f"No answer within the {seconds:g} s deadline; the request may still reach the server: "
+                "press Refresh to see what it did.")))
+            watchdog.__enter__()
+        value: Any = None
+        error: Optional[Exception] = None
+        try:
+            with deadline_scope(seconds):
+                value = work()
+        except Exception as exc:
+            error = exc
+        finally:
+            if watchdog is not None:
+                watchdog.__exit__(None, None, None)  # before taking self._lock: the watchdog may hold it
+            end(value, error)
 
     def _show_error(self, text: str) -> None:
         self.error = text or ""
@@ -352,8 +407,15 @@ class CancelPanel(_Actions, widgets.VBox):
     title : str, optional
         A heading; by default the JobID and the number of products.
     executor : concurrent.futures.Executor, optional
-        Where the network calls run; by default a small pool shared by all
-        panels. A :class:`~xrt_widgets.board.JobBoard` passes its bounded pool.
+        Where the network calls run; by default each action gets a thread of
+        its own, so no stuck server can hold up another panel. A
+        :class:`~xrt_widgets.board.JobBoard` passes its bounded pool.
+    deadline : float, optional
+        Seconds an action (a cancel or a refresh, with any follow-up status
+        check) may take in all (default 60). Calls of our request stop at it
+        with a message naming the URL; for a request that does not obey it
+        (swifttools' has no timeout), the panel ends the action as failed
+        shortly after, and ignores the late answer.
 
     Examples
     --------
@@ -370,7 +432,8 @@ class CancelPanel(_Actions, widgets.VBox):
     error = traitlets.Unicode("", help="The error shown in the panel ('' when there is none).")
 
     def __init__(self, request: Any, *, confirm: bool = True, title: Optional[str] = None,
-                 executor: Optional[Executor] = None, **kwargs: Any) -> None:
+                 executor: Optional[Executor] = None, deadline: Optional[float] = None, **kwargs: Any) -> None:
+        self._action_deadline = DEFAULT_DEADLINE if deadline is None else check_deadline(deadline)
         self._adapter = RequestAdapter(request)
         self._executor = executor
         self.confirm = bool(confirm)
@@ -628,7 +691,7 @@ class CancelPanel(_Actions, widgets.VBox):
             self._show_error(f"{action.capitalize()} failed: {type(exc).__name__}: {exc}")
 
         return self._launch(label, work, lambda value: apply(names, value), on_error,
-                            (self._executor or _pool()).submit, kind=action)
+                            (self._executor or _THREAD_PER_ACTION).submit, kind=action)
 
     def _set_busy(self, busy: bool, label: str = "") -> None:
         self.busy = busy

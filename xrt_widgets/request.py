@@ -15,7 +15,7 @@ import re
 from typing import Any, Iterable, Optional, Sequence, Union
 
 from . import codes
-from .client import DEFAULT_TIMEOUT, Timeout, Transport, _short, may_have_arrived
+from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Timeout, Transport, _short, may_have_arrived
 from .errors import ServiceError, XRTError
 from .products import (DEPRECATED_PARS, GLOBAL_TRIGGERS, GLOBAL_WIRE_NAMES, LONG_NAMES, LOWERCASED_PARS,
                        PRODUCT_DEFAULTS, PRODUCT_TRIGGERS, PRODUCT_WIRE_NAMES, PRODUCTS, SHARED_GLOBALS, Product,
@@ -156,6 +156,10 @@ class XRTProductRequest:
         A session to share between requests.
     retries : int, optional
         Retries of transient failures (see :class:`~xrt_widgets.client.Transport`).
+    deadline : float, optional
+        Seconds any one call to the service may take in all, retries
+        included (default 60); past it the call ends with its usual failure
+        value (``ok == -1`` for a cancel) and a message naming the URL.
 
     Examples
     --------
@@ -169,11 +173,12 @@ class XRTProductRequest:
     """
 
     def __init__(self, user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
-                 session=None, retries: int = 2) -> None:
+                 session=None, retries: int = 2, deadline: float = DEFAULT_DEADLINE) -> None:
         if not isinstance(user, str) or not user.strip():
             raise ValueError("user must be the email address registered with the UKSSDC")
         self._user = user
-        self._transport = Transport(base_url, timeout=timeout, session=session, retries=retries)
+        self._transport = Transport(base_url, timeout=timeout, session=session, retries=retries,
+                                    deadline=deadline)
         self._globals: dict[str, Any] = {}  # what the user set, as given (``globalPars``)
         # The globals as swifttools would hold them: Python names, triggers applied, shared position pars.
         self._body_globals: dict[str, Any] = {}
@@ -193,7 +198,8 @@ class XRTProductRequest:
     # -- construction from an earlier job ------------------------------------------------------
     @classmethod
     def from_job(cls, user: str, job_id: int, products: Iterable[str], *, base_url: Optional[str] = None,
-                 timeout: Timeout = DEFAULT_TIMEOUT, session=None, retries: int = 2) -> "XRTProductRequest":
+                 timeout: Timeout = DEFAULT_TIMEOUT, session=None, retries: int = 2,
+                 deadline: float = DEFAULT_DEADLINE) -> "XRTProductRequest":
         """A request bound to a job submitted earlier, ready to query and cancel.
 
         Parameters
@@ -218,7 +224,7 @@ class XRTProductRequest:
             raise ValueError(f"job_id must be an integer JobID, not {excerpt(job_id)}: {exc}") from None
         if isinstance(products, str):
             products = [products]
-        req = cls(user, base_url=base_url, timeout=timeout, session=session, retries=retries)
+        req = cls(user, base_url=base_url, timeout=timeout, session=session, retries=retries, deadline=deadline)
         for product in in_order(resolve(p) for p in products):
             req._products[product.long] = {}
         if not req._products:
@@ -741,9 +747,10 @@ def _count_active_jobs(transport: Transport, user: str) -> int:
     return num
 
 
-def _one_off(call: Any, user: str, base_url: Optional[str], timeout: Timeout, session: Any) -> Any:
+def _one_off(call: Any, user: str, base_url: Optional[str], timeout: Timeout, session: Any,
+             deadline: float = DEFAULT_DEADLINE) -> Any:
     """``call(transport, user)`` on a transport made for this one call, and closed after it."""
-    transport = Transport(base_url, timeout=timeout, session=session)
+    transport = Transport(base_url, timeout=timeout, session=session, deadline=deadline)
     try:
         return call(transport, user)
     finally:
@@ -751,7 +758,7 @@ def _one_off(call: Any, user: str, base_url: Optional[str], timeout: Timeout, se
 
 
 def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
-                session=None) -> list:
+                session=None, deadline: float = DEFAULT_DEADLINE) -> list:
     """Every job ``user`` has submitted, most recent first, as the server sent them.
 
     Each entry should have ``JobID``, ``Name``, ``DateSubmitted``, one
@@ -775,11 +782,11 @@ def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout =
     XRTError
         If the request fails, or the reply has no ``jobs`` list.
     """
-    return _one_off(_list_old_jobs, user, base_url, timeout, session)
+    return _one_off(_list_old_jobs, user, base_url, timeout, session, deadline)
 
 
 def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
-                    session=None) -> int:
+                    session=None, deadline: float = DEFAULT_DEADLINE) -> int:
     """How many of ``user``'s jobs are queued or running.
 
     Raises
@@ -787,7 +794,7 @@ def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeo
     XRTError
         If the request fails or the reply cannot be understood.
     """
-    return _one_off(_count_active_jobs, user, base_url, timeout, session)
+    return _one_off(_count_active_jobs, user, base_url, timeout, session, deadline)
 
 
 def _product_methods(product: Product) -> None:

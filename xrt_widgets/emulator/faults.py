@@ -15,6 +15,16 @@ Kinds (and their parameters):
 ``json``         reply 200 with ``value`` serialised as JSON, whatever it is
 ``raw``          reply 200 with ``body`` bytes and ``content_type``
 ``mutate``       pass the valid reply through ``func(reply) -> reply``
+``stall``        sleep ``seconds``, then close the connection without replying
+``drip``         send a valid reply one byte every ``interval`` seconds (``part="headers"``:
+                 from the status line on; ``part="body"``: headers at once, then the body),
+                 for at most ``seconds``
+``continue``     send ``HTTP/1.1 100 Continue`` lines every ``interval`` seconds, for at most
+                 ``seconds``, and never a final reply
+``endless``      reply 200 with a chunked body that never ends (``piece`` bytes of JSON-ish
+                 text every ``interval`` seconds, for at most ``seconds``)
+``gzip_bomb``    reply 200, ``Content-Encoding: gzip``, a small body that inflates to ``size``
+                 bytes (default 1 GiB)
 """
 
 from __future__ import annotations
@@ -27,7 +37,7 @@ __all__ = ["Fault", "FaultQueue", "KINDS", "ENDPOINT_ALIASES", "endpoint_path"]
 
 KINDS = frozenset(
     {"status", "delay", "not_json", "missing_keys", "drop", "drop_after", "reset", "code", "refuse", "json", "raw",
-     "mutate"}
+     "mutate", "stall", "drip", "continue", "endless", "gzip_bomb"}
 )
 
 ENDPOINT_ALIASES = {

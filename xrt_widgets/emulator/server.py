@@ -227,6 +227,9 @@ class Handler(BaseHTTPRequestHandler):
         elif kind == "json":
             self._send_json(params.get("value"))
             return
+        elif kind in _SLOW_KINDS:
+            _SLOW_KINDS[kind](self, params)
+            return
         elif kind == "raw":
             body_bytes = params.get("body", b"")
             if isinstance(body_bytes, str):
@@ -246,6 +249,9 @@ class Handler(BaseHTTPRequestHandler):
         else:
             reply = route(body)
 
+        if kind == "drip":
+            _drip(self, params, json.dumps(reply).encode("utf-8"))
+            return
         if kind == "drop_after":
             self._drop()
             return
@@ -265,3 +271,101 @@ class Handler(BaseHTTPRequestHandler):
             self._drop(reset=True)
             return
         self._send_json(reply)
+
+
+# -- hostile replies: slow, endless or inflating -------------------------------------------------
+# Each stops when the client goes away (a write fails), when the emulator stops (its connections are
+# shut down), or after ``seconds``, so a test that forgets one cannot leave a thread behind for ever.
+
+def _write_slowly(handler: Handler, data: bytes, interval: float, until: float) -> None:
+    try:
+        for i in range(len(data)):
+            if time.monotonic() >= until:
+                break
+            handler.wfile.write(data[i:i + 1])
+            handler.wfile.flush()
+            time.sleep(interval)
+    except OSError:
+        pass
+    handler.close_connection = True
+
+
+def _drip(handler: Handler, params: dict, body: bytes) -> None:
+    interval = float(params.get("interval", 0.5))
+    until = time.monotonic() + float(params.get("seconds", 60.0))
+    head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n").encode("latin-1")
+    if params.get("part", "body") == "headers":
+        _write_slowly(handler, head + body, interval, until)
+        return
+    handler.wfile.write(head)
+    _write_slowly(handler, body, interval, until)
+
+
+def _continue(handler: Handler, params: dict) -> None:
+    interval = float(params.get("interval", 0.2))
+    until = time.monotonic() + float(params.get("seconds", 60.0))
+    handler.close_connection = True
+    try:
+        while time.monotonic() < until:
+            handler.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            handler.wfile.flush()
+            time.sleep(interval)
+    except OSError:
+        pass
+
+
+def _endless(handler: Handler, params: dict) -> None:
+    piece = b"[" + b"0," * (int(params.get("piece", 65536)) // 2)
+    interval = float(params.get("interval", 0.0))
+    until = time.monotonic() + float(params.get("seconds", 60.0))
+    handler.close_connection = True
+    chunk = f"{len(piece):x}\r\n".encode("latin-1") + piece + b"\r\n"
+    try:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        while time.monotonic() < until:
+            handler.wfile.write(chunk)
+            if interval:
+                handler.wfile.flush()
+                time.sleep(interval)
+    except OSError:
+        pass
+
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def gzip_bomb(size: int) -> bytes:
+    """A gzip stream of ``size`` zero bytes (about size/1000 bytes long), made once per size."""
+    if size not in _BOMBS:
+        import zlib
+
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        block = bytes(1 << 20)
+        parts = [packer.compress(block) for _ in range(size >> 20)]
+        parts.append(packer.compress(bytes(size & ((1 << 20) - 1))))
+        parts.append(packer.flush())
+        _BOMBS[size] = b"".join(parts)
+    return _BOMBS[size]
+
+
+def _gzip_bomb(handler: Handler, params: dict) -> None:
+    body = gzip_bomb(int(params.get("size", 1 << 30)))
+    handler.close_connection = True
+    head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("latin-1")
+    try:
+        handler.wfile.write(head + body)
+    except OSError:
+        pass
+
+
+def _stall(handler: Handler, params: dict) -> None:
+    time.sleep(float(params.get("seconds", 1.0)))
+    handler._drop()
+
+
+_SLOW_KINDS: dict[str, Callable[[Handler, dict], None]] = {
+    "continue": _continue, "endless": _endless, "gzip_bomb": _gzip_bomb, "stall": _stall,
+}
