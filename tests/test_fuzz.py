@@ -656,3 +656,41 @@ def test_board_shows_every_good_entry_with_exactly_its_products(emu, board, list
     assert len(board.skipped) == bad and (board.listing_note == "") == (bad == 0)
     assert board.listing_line.layout.display == ("block" if bad else "none")
     assert "<" not in board.listing_line.value  # the note is text, escaped
+
+
+# -- base URLs ------------------------------------------------------------------------------------
+# Pieces that URL parsers are known to read differently, mixed into URL-shaped text: the policy must
+# either refuse the URL (InsecureURLError, nothing else) or accept one whose host, as urllib3 and
+# urllib.parse both read it, is the host it reports, and plain http only to loopback.
+
+URL_PIECES = st.sampled_from([
+    "http://", "https://", "HTTP://", "ftp://", "//", "127.0.0.1", "localhost", "[::1]", "evil.invalid",
+    "www.swift.ac.uk", "@", ":", ":80", ":0", ":99999", "\\", "/", "?", "#", "%", "%31", "%2F", " ", "\t",
+    "\n", "\x00", "１２７", "user:pw", ".", "..", "[", "]", "user_objects", ";", ",", "&", "=",
+])
+URL_TEXT = st.lists(URL_PIECES, min_size=1, max_size=10).map("".join) | st.text(max_size=60)
+
+
+@settings(FUZZ, max_examples=400)
+@given(text=URL_TEXT)
+def test_a_base_url_is_refused_or_read_the_same_by_both_parsers(text):
+    from urllib.parse import urlsplit
+
+    from urllib3.util import parse_url
+
+    from xrt_widgets.errors import InsecureURLError
+    from xrt_widgets.urls import is_loopback, parse_base_url
+
+    try:
+        base = parse_base_url(text)
+    except InsecureURLError as exc:
+        assert "pw@" not in str(exc)
+        return
+    event("accepted")
+    for url in (text.strip(), base.url):
+        split, parsed = urlsplit(url), parse_url(url)
+        assert (split.hostname or "").lower() == base.host == (parsed.host or "").lower().strip("[]")
+        assert split.port == parsed.port == base.port
+        assert not parsed.auth and parsed.query is None and parsed.fragment is None
+    assert base.scheme in ("http", "https")
+    assert base.scheme == "https" or is_loopback(base.host)
