@@ -357,3 +357,22 @@ def test_a_huge_hostile_error_page_is_cut_to_an_excerpt(emu):
     assert str(info.value).startswith(f"{emu.base_url}/getNumJobs.php answered HTTP 500")
     assert len(str(info.value)) < 400
     transport.close()
+
+
+def test_a_board_deadline_reaches_its_listing_its_jobs_and_their_panels(emu, make_request):
+    req = make_request("LightCurve")
+    board = JobBoard(USER, base_url=emu.base_url, load=False, deadline=1.0)
+    board.reload().result(timeout=10)
+    entry = board.entries[req.JobID]
+    assert entry.request.transport.deadline == 1.0
+    assert entry.ensure_panel()._action_deadline == 1.0
+    emu.inject("status", "continue", interval=0.1)
+    start = time.monotonic()
+    board.refresh().result(timeout=10)
+    assert time.monotonic() - start < 1.8
+    assert "deadline" in board.error and emu.base_url in board.error
+    emu.inject("list", "drip", part="headers", interval=0.1)
+    start = time.monotonic()
+    board.reload().result(timeout=10)
+    assert time.monotonic() - start < 1.8 and "deadline" in board.error
+    board.close()

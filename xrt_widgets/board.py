@@ -25,7 +25,7 @@ import ipywidgets as widgets
 import traitlets
 
 from . import codes
-from .client import DEFAULT_TIMEOUT, Timeout, Transport
+from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Timeout, Transport
 from .errors import XRTError
 from .panel import CancelPanel, _Actions, button, close_all, escape, stylesheet
 from .products import resolve
@@ -72,7 +72,8 @@ class _JobRow:
         self.products = list(info["products"])
         self.request = XRTProductRequest.from_job(board.user, self.job_id, self.products,
                                                   base_url=board.transport.base_url, session=board.transport.session,
-                                                  timeout=board.transport.timeout)
+                                                  timeout=board.transport.timeout,
+                                                  deadline=board.transport.deadline)
         self.statuses: dict[str, dict] = {}  # long name -> {"code", "slug", "source"}
         self.stale = True
         self.result: Optional[tuple] = None
@@ -121,6 +122,7 @@ class _JobRow:
     def ensure_panel(self) -> CancelPanel:
         if self.panel is None:
             self.panel = CancelPanel(self.request, confirm=True, executor=self.board._pool,
+                                     deadline=self.board.transport.deadline,
                                      title=f"Job {self.job_id}: {self.info.get('Name', '')}")
             self.panel.style_sheet.value = ""  # the board carries the stylesheet once
             self.panel.observe(self._on_panel_statuses, names=["statuses"])
@@ -263,6 +265,11 @@ class JobBoard(_Actions, widgets.VBox):
         and ``cancel()``; a :class:`threading.Timer` by default.
     clock : callable, optional
         Returns the time in seconds (``time.monotonic`` by default).
+    deadline : float, optional
+        Seconds any one request of the board (a listing, one job's status or
+        cancel) may take in all, retries included (default 60). A bulk
+        action asks many jobs, so it has no deadline of its own: each of its
+        requests has this one.
     """
 
     jobs = traitlets.List(help="The well-formed listOldJobs entries, normalised (see protocol.parse_listing), "
@@ -281,11 +288,11 @@ class JobBoard(_Actions, widgets.VBox):
                  session: Any = None, max_workers: int = 4, auto_refresh: bool = False,
                  interval: float = DEFAULT_INTERVAL, confirm: bool = True, load: bool = True,
                  timer_factory: Optional[Callable] = None, clock: Optional[Callable[[], float]] = None,
-                 **kwargs: Any) -> None:
+                 deadline: float = DEFAULT_DEADLINE, **kwargs: Any) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         self.user = user
-        self.transport = Transport(base_url, timeout=timeout, session=session)
+        self.transport = Transport(base_url, timeout=timeout, session=session, deadline=deadline)
         self.confirm = confirm
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="xrt_widgets-board")
         self.max_workers = max_workers
