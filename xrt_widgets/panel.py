@@ -25,9 +25,10 @@ import ipywidgets as widgets
 import traitlets
 
 from . import codes
+from .client import ENDPOINTS
 from .codes import Code
 from .deadline import DEFAULT_DEADLINE, Deadline, check_deadline, deadline_scope
-from .errors import TimeoutError_
+from .errors import TimeoutError_, redact_url
 from .markup import escape, render_progress, strip_tags
 from .products import LONG_NAMES, in_order, resolve
 
@@ -116,7 +117,9 @@ class RequestAdapter:
     names, its ``cancelProducts`` reports ``ok == 1`` whenever the server
     answered and it raises on network faults. Here every call returns plain
     data, the overall result is derived from the per-product codes, and a
-    reply of the wrong shape becomes ``(-1, {"ERROR": ...})``.
+    reply of the wrong shape becomes ``(-1, {"ERROR": ...})``. Every error
+    that a failed call returns names the endpoint's URL, never with a
+    ``user:password@`` part.
     """
 
     def __init__(self, request: Any) -> None:
@@ -156,26 +159,71 @@ class RequestAdapter:
         except Exception:  # swifttools raises for a missing URL
             return None
 
+    def endpoint_url(self, endpoint: str) -> Optional[str]:
+        """The URL of ``endpoint``, as a message shows it.
+
+        Ours asks its transport; swifttools' request keeps its base URL in
+        ``_baseURL``.
+
+        Parameters
+        ----------
+        endpoint : str
+            A key of :data:`xrt_widgets.client.ENDPOINTS` ("cancel", "status", ...).
+
+        Returns
+        -------
+        str or None
+            The URL without any ``user:password@`` part, or None when the
+            request tells no base URL.
+        """
+        transport = getattr(self.request, "transport", None)
+        if callable(getattr(transport, "url_for", None)):
+            url = transport.url_for(endpoint)
+        else:
+            base = getattr(self.request, "_baseURL", None)
+            if not isinstance(base, str) or not base:
+                return None
+            url = f"{base.rstrip('/')}/{ENDPOINTS[endpoint][0]}"
+        return redact_url(url)
+
+    def _failure(self, endpoint: str, text: str) -> str:
+        """``text`` of a failed call to ``endpoint``, naming its URL once and showing no password."""
+        text = _without_passwords(text).strip()
+        url = self.endpoint_url(endpoint)
+        if url is None or url in text:
+            return text
+        return f"The request to {url} failed: {text}"
+
+    def _is_fault(self, exc: BaseException) -> bool:
+        """Whether ``exc``, a RuntimeError or ValueError, came from the server's side rather than the call."""
+        return self.kind == "swifttools" and _raised_after_sending(exc)
+
     def cancel(self, names: list[str]) -> tuple[int, dict]:
         """One ``cancelProducts`` call; never raises for what the server does."""
         try:
             ok, per = self.request.cancelProducts(list(names))
-        except (RuntimeError, ValueError):
-            raise  # programmer errors: shown by the panel as such
+        except (RuntimeError, ValueError) as exc:
+            if not self._is_fault(exc):
+                raise  # programmer errors: shown by the panel as such
+            return (-1, {"ERROR": self._failure("cancel", f"{type(exc).__name__}: {exc}")})
         except Exception as exc:  # swifttools raises on connection errors and non-JSON replies
-            return (-1, {"ERROR": f"{type(exc).__name__}: {exc}"})
+            return (-1, {"ERROR": self._failure("cancel", f"{type(exc).__name__}: {exc}")})
         if not isinstance(per, dict):
-            return (-1, {"ERROR": "The request returned a per-product result that is not a dict."})
+            return (-1, {"ERROR": self._failure("cancel", "the per-product result is not a dict.")})
         if "ERROR" in per:
             text = per["ERROR"] if isinstance(per["ERROR"], str) else repr(per["ERROR"])
-            return (ok if ok in (-1, 0) else -1, {"ERROR": text})
+            ok = ok if ok in (-1, 0) else -1
+            # ok 0 is the service's own refusal, in its own words; -1 is a fault of the call or the reply.
+            return (ok, {"ERROR": self._failure("cancel", text) if ok == -1 else text})
         clean = {}
         for name in names:
             entry = per.get(name)
             code = entry.get("code") if isinstance(entry, dict) else None
             text = entry.get("text") if isinstance(entry, dict) else None
             if isinstance(code, bool) or not isinstance(code, int) or code not in codes.CANCEL_CODE:
-                return (-1, {"ERROR": f"The reply about {name} could not be understood (code {code!r})."})
+                where = self.endpoint_url("cancel") or "the service"
+                return (-1, {"ERROR": _without_passwords(
+                    f"The reply from {where} about {name} could not be understood (code {code!r}).")})
             clean[name] = {"code": code, "text": text if isinstance(text, str) else codes.CANCEL_CODE[code].meaning}
         return (codes.derive_ok(v["code"] for v in clean.values()), clean)
 
@@ -183,14 +231,21 @@ class RequestAdapter:
         """One ``checkProductStatus`` call; ``{"ERROR": text}`` on any failure."""
         try:
             result = self.request.checkProductStatus(list(names))
-        except (RuntimeError, ValueError):
-            raise
+        except (RuntimeError, ValueError) as exc:
+            if not self._is_fault(exc):
+                raise
+            return {"ERROR": self._failure("status", f"{type(exc).__name__}: {exc}")}
         except Exception as exc:
-            return {"ERROR": f"{type(exc).__name__}: {exc}"}
+            return {"ERROR": self._failure("status", f"{type(exc).__name__}: {exc}")}
         if isinstance(result, int) and not isinstance(result, bool):  # swifttools: request not in state 1/2
             return {"ERROR": f"The request is in state {result}; its status cannot be checked."}
         if not isinstance(result, dict):
-            return {"ERROR": "The status check returned something that is not a dict."}
+            return {"ERROR": self._failure("status", "the status check returned something that is not a dict.")}
+        if "ERROR" in result and self.kind == "swifttools":
+            # Ours already names the URL for a fault, and keeps a refusal in the service's words;
+            # swifttools' errors name no URL at all.
+            text = result["ERROR"] if isinstance(result["ERROR"], str) else repr(result["ERROR"])
+            return {"ERROR": self._failure("status", text)}
         return result
 
     def remove(self, names: list[str]) -> None:
@@ -200,6 +255,33 @@ class RequestAdapter:
                 self.request.removeProduct(resolve(name).short)
             else:
                 self.request.removeProduct(name)
+
+
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+
+
+def _without_passwords(text: str) -> str:
+    """``text`` with every URL in it shown by :func:`~xrt_widgets.errors.redact_url` (no ``user:password@``)."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0), limit=len(m.group(0)) + 3), text)
+
+
+def _raised_after_sending(exc: BaseException) -> bool:
+    """Whether swifttools raised ``exc`` once its own checks of the call had passed.
+
+    swifttools 4.0.5 raises RuntimeError and ValueError both for a wrong
+    call (not submitted, already finished, an unknown product) and for a
+    bad reply (no ``OK``, not JSON, a status code that is not a number).
+    Its checks of the call all come before it builds the request body
+    (``jsonDict``) and sends it (``_submitAPICall``), so an exception whose
+    traceback passes through either came from the server's side.
+    """
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "_submitAPICall" or "jsonDict" in frame.f_locals:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def button(**kw: Any) -> widgets.Button:

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Optional, Sequence, Union
 
 from . import codes
 from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Timeout, Transport, _short, may_have_arrived
-from .errors import ServiceError, XRTError
+from .errors import ReplyError, ServiceError, XRTError, redact_url
 from .products import (DEPRECATED_PARS, GLOBAL_TRIGGERS, GLOBAL_WIRE_NAMES, LONG_NAMES, LOWERCASED_PARS,
                        PRODUCT_DEFAULTS, PRODUCT_TRIGGERS, PRODUCT_WIRE_NAMES, PRODUCTS, SHARED_GLOBALS, Product,
                        in_order, resolve)
@@ -546,15 +546,16 @@ class XRTProductRequest:
         body = {"UserID": self._user, "JobID": self._job_id, "what": ",".join(p.short for p in chosen)}
         try:
             reply = self._transport.post("cancel", body)
-            _check_job_id(reply.data, self._job_id)
-            per_product = _parse_cancel(reply.data, chosen)
+            _check_job_id(reply.data, self._job_id, url=reply.url)
+            per_product = _parse_cancel(reply.data, chosen, url=reply.url)
             self.last_warnings = reply.warnings
         except ServiceError as exc:
             return (0, {"ERROR": exc.message})
         except XRTError as exc:
             return (-1, {"ERROR": str(exc)})
         except Exception as exc:  # a bug of ours must not lose the user's state either
-            return (-1, {"ERROR": f"Unexpected error while cancelling: {type(exc).__name__}: {exc}"})
+            return (-1, {"ERROR": f"Unexpected error while cancelling through "
+                                  f"{redact_url(self._transport.url_for('cancel'))}: {type(exc).__name__}: {exc}"})
         if reply.retried and any(v["code"] == 1 for v in per_product.values()):
             self._reconcile_lost_reply(per_product)
         for name, outcome in per_product.items():
@@ -607,13 +608,14 @@ class XRTProductRequest:
         body = {"UserID": self._user, "JobID": self._job_id, "what": shorts, "whatProg": shorts}
         try:
             reply = self._transport.post("status", body)
-            _check_job_id(reply.data, self._job_id)
-            result = _parse_status(reply.data, chosen)
+            _check_job_id(reply.data, self._job_id, url=reply.url)
+            result = _parse_status(reply.data, chosen, url=reply.url)
             self.last_warnings = reply.warnings
         except XRTError as exc:
             return {"ERROR": str(exc)}
         except Exception as exc:
-            return {"ERROR": f"Unexpected error while checking status: {type(exc).__name__}: {exc}"}
+            return {"ERROR": f"Unexpected error while checking status through "
+                             f"{redact_url(self._transport.url_for('status'))}: {type(exc).__name__}: {exc}"}
         for name, entry in result.items():
             if codes.lookup("build_status", entry["statusCode"]).terminal:
                 self._finished.add(name)
@@ -647,10 +649,9 @@ class XRTProductRequest:
 
 # -- reply parsing -----------------------------------------------------------------------------
 
-def _bad(message: str) -> XRTError:
-    from .errors import ReplyError
-
-    return ReplyError(f"The server's reply could not be understood: {message}.")
+def _bad(url: str, message: str) -> ReplyError:
+    """The error for a reply from ``url`` that passed the transport's checks but not this endpoint's."""
+    return ReplyError(f"The reply from {redact_url(url)} could not be understood: {message}.", url=url, status=200)
 
 
 _DECIMAL = re.compile(r"\s*-?\d+\s*", re.ASCII)
@@ -663,34 +664,34 @@ def _as_int(value: Any) -> Any:
     return value
 
 
-def _check_job_id(data: dict, job_id: Optional[int]) -> None:
+def _check_job_id(data: dict, job_id: Optional[int], *, url: str) -> None:
     """A reply about another job than the one asked is not a reply to this request."""
     got = _as_int(data.get("JobID"))
     if isinstance(got, bool) or not isinstance(got, int) or got != job_id:
-        raise _bad(f"it is about JobID {str(got)[:20]!r}, not {job_id}")
+        raise _bad(url, f"it is about JobID {str(got)[:20]!r}, not {job_id}")
 
 
-def _parse_cancel(data: dict, chosen: list[Product]) -> dict:
+def _parse_cancel(data: dict, chosen: list[Product], *, url: str) -> dict:
     status, status_codes = data.get("status"), data.get("statusCodes")
     if not isinstance(status, dict) or not isinstance(status_codes, dict):
-        raise _bad("'status' and 'statusCodes' should be objects")
+        raise _bad(url, "'status' and 'statusCodes' should be objects")
     out = {}
     for product in chosen:
         if product.short not in status_codes:
-            raise _bad(f"no cancel code for {product.long}")
+            raise _bad(url, f"no cancel code for {product.long}")
         code = _as_int(status_codes[product.short])
         if isinstance(code, bool) or not isinstance(code, int) or code not in codes.CANCEL_CODE:
-            raise _bad(f"the cancel code for {product.long} is {_short(code)}, not one of 0-4")
+            raise _bad(url, f"the cancel code for {product.long} is {_short(code)}, not one of 0-4")
         text = status.get(product.short)
         if text is None:
             text = codes.CANCEL_CODE[code].meaning
         elif not isinstance(text, str):
-            raise _bad(f"the cancel text for {product.long} is not a string")
+            raise _bad(url, f"the cancel text for {product.long} is not a string")
         out[product.long] = {"code": code, "text": text}
     return out
 
 
-def _parse_status(data: dict, chosen: list[Product]) -> dict:
+def _parse_status(data: dict, chosen: list[Product], *, url: str) -> dict:
     out = {}
     for product in chosen:
         entry = data.get(product.short)
@@ -703,21 +704,21 @@ def _parse_status(data: dict, chosen: list[Product]) -> dict:
             }
             continue
         if not isinstance(entry, dict) or "statusCode" not in entry:
-            raise _bad(f"the status of {product.long} is not an object with a statusCode")
+            raise _bad(url, f"the status of {product.long} is not an object with a statusCode")
         code = _as_int(entry["statusCode"])
         if code is not None and (isinstance(code, bool) or not isinstance(code, int)
                                  or code not in codes.BUILD_STATUS):
-            raise _bad(f"the build status of {product.long} is {_short(code)}, which is not a known code")
+            raise _bad(url, f"the build status of {product.long} is {_short(code)}, which is not a known code")
         text = entry.get("statusText")
         if text is None:
             text = codes.lookup("build_status", code).meaning
         elif not isinstance(text, str):
-            raise _bad(f"the status text of {product.long} is not a string")
+            raise _bad(url, f"the status text of {product.long} is not a string")
         progress = entry.get("progress")
         if progress is None:
             progress = {}
         if not isinstance(progress, dict):
-            raise _bad(f"the progress of {product.long} is not an object")
+            raise _bad(url, f"the progress of {product.long} is not an object")
         out[product.long] = {
             "statusCode": code,
             "statusText": text,
@@ -734,16 +735,18 @@ _JOB_KEYS = ("JobID", "Name", "DateSubmitted") + LONG_NAMES[:6] + ("hasProd",)
 
 def _list_old_jobs(transport: Transport, user: str) -> list:
     """The reply's ``jobs`` list, entries unchecked: one bad entry must not hide the others."""
-    jobs = transport.post("list", {"UserID": user}).data["jobs"]
+    reply = transport.post("list", {"UserID": user})
+    jobs = reply.data["jobs"]
     if not isinstance(jobs, list):
-        raise _bad(f"'jobs' should be a list, not {excerpt(jobs)}")
+        raise _bad(reply.url, f"'jobs' should be a list, not {excerpt(jobs)}")
     return jobs
 
 
 def _count_active_jobs(transport: Transport, user: str) -> int:
-    num = _as_int(transport.post("count", {"UserID": user}).data["numJobs"])
+    reply = transport.post("count", {"UserID": user})
+    num = _as_int(reply.data["numJobs"])
     if isinstance(num, bool) or not isinstance(num, int):
-        raise _bad(f"numJobs is {_short(num)}, not a number")
+        raise _bad(reply.url, f"numJobs is {_short(num)}, not a number")
     return num
 
 
