@@ -6,16 +6,20 @@ retries; the retry finds the products already cancelled and answers code 1
 ("has it already finished?"). The request must notice that the answer came
 from a retry, ask for the build status once, and report code 0 with a note
 for each product now at -4, while a product that genuinely finished stays
-code 1.
+code 1. The server's own answers (the retry's code 1, then the status -4)
+stay in the request's ``history``.
 """
 
 from __future__ import annotations
 
 from xrt_widgets import CancelPanel, XRTProductRequest
+from xrt_widgets.emulator.store import STATUS_TEXTS
 
 from support import USER
 
 FINISHED_TEXT = "Job could not be cancelled - has it already finished?"
+RECONCILED = {"code": 0, "text": "Cancelled (the first reply was lost; the status shows it cancelled)"}
+NOTE = "the first reply was lost; the status shows it cancelled"
 
 
 def counts(emu) -> tuple[int, int]:
@@ -23,9 +27,7 @@ def counts(emu) -> tuple[int, int]:
 
 
 def assert_reconciled(outcome: dict) -> None:
-    assert outcome["code"] == 0
-    assert outcome["text"].startswith("Job cancelled OK")
-    assert "reply was lost" in outcome["text"] and "status check" in outcome["text"]
+    assert outcome == RECONCILED  # exactly the documented keys, code and text
 
 
 def test_lost_reply_is_reconciled_to_code_0_with_one_status_check(emu, make_request):
@@ -43,6 +45,34 @@ def test_lost_reply_is_reconciled_to_code_0_with_one_status_check(emu, make_requ
     for name in per:
         assert emu.status(req.JobID, name) == -4
 
+    cancel, status = req.history
+    assert cancel["number"] + 1 == status["number"]
+    assert cancel["endpoint"] == "canceljob.php" and cancel["url"] == f"{emu.base_url}/canceljob.php"
+    assert cancel["asked"] == ["LightCurve", "Spectrum", "StandardPos"]
+    assert cancel["retried"] == 1 and cancel["error"] is None
+    assert cancel["server"] == {name: {"code": 1, "text": FINISHED_TEXT} for name in per}  # the retry's own words
+    assert cancel["notes"] == {name: NOTE for name in per}
+    assert cancel["returned"] == (ok, per)
+    assert status["endpoint"] == "checkProductStatus.php" and status["asked"] == list(per)
+    assert status["server"] == {name: {"statusCode": -4, "statusText": STATUS_TEXTS[-4]} for name in per}
+    assert status["notes"] == {} and status["error"] is None
+    assert {name: entry["statusCode"] for name, entry in status["returned"].items()} == dict.fromkeys(per, -4)
+
+
+def test_the_history_is_a_copy_and_keeps_the_last_100(emu, make_request):
+    req = make_request("LightCurve")
+    emu.inject("cancel", "drop_after")
+    ok, per = req.cancelProducts()
+    per["LightCurve"]["text"] = "changed by the caller"
+    history = req.history
+    history[0]["server"].clear()
+    assert req.history[0]["server"] == {"LightCurve": {"code": 1, "text": FINISHED_TEXT}}
+    assert req.history[0]["returned"] == (1, {"LightCurve": RECONCILED})
+    for _ in range(110):
+        req.checkProductStatus()
+    numbers = [entry["number"] for entry in req.history]
+    assert numbers == list(range(13, 113))
+
 
 def test_a_genuinely_finished_product_on_a_retried_cancel_stays_code_1(emu, make_request):
     req = make_request("LightCurve", "Spectrum")
@@ -55,6 +85,12 @@ def test_a_genuinely_finished_product_on_a_retried_cancel_stays_code_1(emu, make
     assert per["Spectrum"] == {"code": 1, "text": FINISHED_TEXT}
     assert counts(emu) == (2, 1)
     assert emu.status(req.JobID, "Spectrum") == 4
+    cancel, status = req.history
+    assert cancel["server"] == {"LightCurve": {"code": 1, "text": FINISHED_TEXT},
+                                "Spectrum": {"code": 1, "text": FINISHED_TEXT}}
+    assert cancel["notes"] == {"LightCurve": NOTE}  # Spectrum's code 1 is returned as the server said it
+    assert {name: answer["statusCode"] for name, answer in status["server"].items()} == {"LightCurve": -4,
+                                                                                         "Spectrum": 4}
 
 
 def test_finished_product_on_a_retry_of_a_dropped_cancel_stays_code_1(emu, make_request):
@@ -66,6 +102,7 @@ def test_finished_product_on_a_retry_of_a_dropped_cancel_stays_code_1(emu, make_
     ok, per = req.cancelProducts()
     assert (ok, per) == (0, {"LightCurve": {"code": 1, "text": FINISHED_TEXT}})
     assert counts(emu) == (2, 1)
+    assert [entry["notes"] for entry in req.history] == [{}, {}]
 
 
 def test_no_status_check_when_the_first_attempt_answered(emu, make_request):
@@ -95,6 +132,9 @@ def test_a_failed_status_check_leaves_code_1_and_does_not_raise(emu, make_reques
     ok, per = req.cancelProducts()
     assert (ok, per) == (0, {"LightCurve": {"code": 1, "text": FINISHED_TEXT}})
     assert counts(emu) == (2, 1)
+    cancel, status = req.history
+    assert cancel["notes"] == {} and cancel["returned"] == (ok, per)
+    assert status["server"] == {} and "HTTP 500" in status["error"] and status["returned"] == {"ERROR": status["error"]}
 
 
 def test_without_retries_the_lost_reply_is_an_error(emu):
@@ -107,6 +147,8 @@ def test_without_retries_the_lost_reply_is_an_error(emu):
                            "the server closed the connection without replying"
     assert counts(emu) == (1, 0)
     assert emu.status(job, "LightCurve") == -4  # it was cancelled all the same
+    (cancel,) = req.history
+    assert cancel["server"] == {} and cancel["error"] == per["ERROR"] and cancel["returned"] == (-1, per)
 
 
 def test_the_panel_shows_a_reconciled_cancel_as_cancelled_with_the_note(emu, make_request):
@@ -119,9 +161,26 @@ def test_the_panel_shows_a_reconciled_cancel_as_cancelled_with_the_note(emu, mak
     assert ok == 2
     assert "xrtw-status-cancelled" in panel.rows["LightCurve"].box._dom_classes
     assert "xrtw-status-finished" in panel.rows["Spectrum"].box._dom_classes
-    assert "reply was lost" in panel.statuses["LightCurve"]["text"]
+    assert panel.statuses["LightCurve"]["text"] == RECONCILED["text"]
     assert "reply was lost" in panel.rows["LightCurve"].text.value
     assert counts(emu) == (2, 1)
+    (entry,) = panel.history
+    assert entry["codes"] == {"LightCurve": 0, "Spectrum": 1}
+    assert entry["reconciled"] == {"LightCurve": {"server": {"code": 1, "text": FINISHED_TEXT}, "note": NOTE}}
+    row = panel.history_html.value
+    assert ("LightCurve: 0 (the server answered 1 \u201cJob could not be cancelled - has it already finished?"
+            "\u201d; the first reply was lost; the status shows it cancelled), Spectrum: 1") in row
+    panel.close()
+
+
+def test_the_panel_history_of_a_cancel_answered_first_time_has_nothing_reconciled(emu, make_request):
+    req = make_request("LightCurve")
+    panel = CancelPanel(req, confirm=False)
+    assert panel.cancel("all").result(timeout=20)[0] == 1
+    (entry,) = panel.history
+    assert entry["codes"] == {"LightCurve": 0} and entry["reconciled"] == {}
+    assert "server answered" not in panel.history_html.value
+    panel.close()
 
 
 # -- the lost reply of a submit: never retried, since a retry would create a second job --------------

@@ -14,6 +14,7 @@ swifttools' ``XRTProductRequest`` both work.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import html
 import re
@@ -130,6 +131,9 @@ class RequestAdapter:
         self.request = request
         module = type(request).__module__ or ""
         self.kind = "swifttools" if module.startswith("swifttools") else "xrt_widgets"
+        #: After :meth:`cancel`: long name -> ``{"server": answer, "note": why}`` for each product
+        #: returned with another outcome than the server's own answer (a lost reply, reconciled).
+        self.last_reconciled: dict[str, dict] = {}
 
     @property
     def products(self) -> list[str]:
@@ -198,8 +202,27 @@ class RequestAdapter:
         """Whether ``exc``, a RuntimeError or ValueError, came from the server's side rather than the call."""
         return self.kind == "swifttools" and _raised_after_sending(exc)
 
+    def _exchanges(self) -> list[dict]:
+        """Our request's record of its exchanges with the server (swifttools' keeps none)."""
+        history = getattr(self.request, "history", None) if self.kind == "xrt_widgets" else None
+        return history if isinstance(history, list) else []
+
+    def _reconciled_since(self, number: int) -> dict[str, dict]:
+        """The server's answer and the note for each product the newest cancel after ``number`` reconciled."""
+        for entry in reversed(self._exchanges()):
+            if not isinstance(entry, dict) or entry.get("number", 0) <= number:
+                break
+            if entry.get("endpoint") == ENDPOINTS["cancel"][0]:
+                server = entry.get("server") or {}
+                return {name: {"server": server.get(name), "note": note}
+                        for name, note in (entry.get("notes") or {}).items()}
+        return {}
+
     def cancel(self, names: list[str]) -> tuple[int, dict]:
         """One ``cancelProducts`` call; never raises for what the server does."""
+        self.last_reconciled = {}
+        exchanges = self._exchanges()
+        before = exchanges[-1].get("number", 0) if exchanges and isinstance(exchanges[-1], dict) else 0
         try:
             ok, per = self.request.cancelProducts(list(names))
         except (RuntimeError, ValueError) as exc:
@@ -225,6 +248,7 @@ class RequestAdapter:
                 return (-1, {"ERROR": _without_passwords(
                     f"The reply from {where} about {name} could not be understood (code {code!r}).")})
             clean[name] = {"code": code, "text": text if isinstance(text, str) else codes.CANCEL_CODE[code].meaning}
+        self.last_reconciled = self._reconciled_since(before)
         return (codes.derive_ok(v["code"] for v in clean.values()), clean)
 
     def status(self, names: list[str]) -> dict:
@@ -470,6 +494,17 @@ class _Row:
         self.text.value = body
 
 
+def _code_cell(name: str, code: Any, reconciled: Optional[dict]) -> str:
+    """One product's code in the history table; a reconciled one also shows what the server said, and why."""
+    if not reconciled:
+        return f"{name}: {code}"
+    server = reconciled.get("server") if isinstance(reconciled.get("server"), dict) else {}
+    said = f"the server answered {server.get('code', '?')}"
+    if server.get("text") is not None:
+        said += f" “{server['text']}”"
+    return f"{name}: {code} ({said}; {reconciled.get('note')})"
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -594,10 +629,15 @@ class CancelPanel(_Actions, widgets.VBox):
 
     @property
     def history(self) -> list[dict]:
-        """Every action so far, oldest first, as plain dicts
-        (``time``, ``action``, ``asked``, ``ok``, ``codes``, ``error``)."""
+        """Every action so far, oldest first, as plain dicts (copies).
+
+        Keys: ``time``, ``action``, ``asked``, ``ok``, ``codes`` (long name
+        -> the code shown), ``error``, and ``reconciled``: long name ->
+        ``{"server": the server's own answer, "note": why the code shown
+        differs}``, for a cancel whose first reply was lost.
+        """
         with self._lock:
-            return [dict(entry, asked=list(entry["asked"]), codes=dict(entry["codes"])) for entry in self._history]
+            return copy.deepcopy(self._history)
 
     @property
     def last_action(self) -> Optional[Future]:
@@ -808,7 +848,8 @@ class CancelPanel(_Actions, widgets.VBox):
         counts = sum(1 for n in names if per[n]["code"] == 0)
         self._show_summary(result_code, f"{counts} of {len(names)} cancelled. {result_code.meaning}")
         self._show_error("")
-        self._record("cancel", names, ok, {n: per[n]["code"] for n in names}, None)
+        self._record("cancel", names, ok, {n: per[n]["code"] for n in names}, None,
+                     reconciled=self._adapter.last_reconciled)
         self._render_rows()
 
     def _apply_status(self, names: list[str], value: dict) -> None:
@@ -938,15 +979,17 @@ class CancelPanel(_Actions, widgets.VBox):
         self.summary.layout.display = "block"
 
     def _record(self, action: str, asked: list[str], ok: Optional[int], per_codes: dict,
-                error: Optional[str]) -> None:
+                error: Optional[str], reconciled: Optional[dict] = None) -> None:
         self._history.append({"time": _now(), "action": action, "asked": list(asked), "ok": ok,
-                              "codes": dict(per_codes), "error": error})
+                              "codes": dict(per_codes), "error": error,
+                              "reconciled": copy.deepcopy(reconciled or {})})
         rows = []
         for entry in reversed(self._history[-50:]):
             rows.append("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
                 escape(entry["time"]), escape(entry["action"]), escape(", ".join(entry["asked"]) or "–"),
                 escape("" if entry["ok"] is None else entry["ok"]),
-                escape(entry["error"] or ", ".join(f"{k}: {v}" for k, v in entry["codes"].items()))))
+                escape(entry["error"] or ", ".join(_code_cell(k, v, entry["reconciled"].get(k))
+                                                   for k, v in entry["codes"].items()))))
         self.history_html.value = ("<table><tr><th>time (UTC)</th><th>action</th><th>asked</th><th>ok</th>"
                                    "<th>codes / error</th></tr>" + "".join(rows) + "</table>")
         self.history_box.titles = (f"History ({len(self._history)})",)

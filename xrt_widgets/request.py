@@ -11,11 +11,15 @@ request however many products it cancels. All network traffic goes through
 
 from __future__ import annotations
 
+import copy
+import datetime as _dt
 import re
+import threading
+from collections import deque
 from typing import Any, Iterable, Optional, Sequence, Union
 
 from . import codes
-from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Timeout, Transport, _short, may_have_arrived
+from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, ENDPOINTS, Timeout, Transport, _short, may_have_arrived
 from .errors import ReplyError, ServiceError, XRTError, redact_url
 from .products import (DEPRECATED_PARS, GLOBAL_TRIGGERS, GLOBAL_WIRE_NAMES, LONG_NAMES, LOWERCASED_PARS,
                        PRODUCT_DEFAULTS, PRODUCT_TRIGGERS, PRODUCT_WIRE_NAMES, PRODUCTS, SHARED_GLOBALS, Product,
@@ -33,6 +37,11 @@ STATUS_TEXTS = (
 )
 
 What = Union[str, Sequence[str]]
+
+#: How many exchanges with the server :attr:`XRTProductRequest.history` keeps.
+HISTORY_LENGTH = 100
+#: Why a cancel answered code 1 on a retry is returned as code 0.
+LOST_REPLY_NOTE = "the first reply was lost; the status shows it cancelled"
 
 
 def _wire_value(value: Any) -> Any:
@@ -194,6 +203,11 @@ class XRTProductRequest:
         self._complete = False
         self._finished: set[str] = set()
         self.last_warnings: list[str] = []
+        # The server's own answers, kept apart from what the caller got: a reconciled cancel returns
+        # code 0 where the server said 1, and both must stay visible.
+        self._history: deque[dict] = deque(maxlen=HISTORY_LENGTH)
+        self._history_lock = threading.Lock()
+        self._exchanges = 0
 
     # -- construction from an earlier job ------------------------------------------------------
     @classmethod
@@ -316,6 +330,56 @@ class XRTProductRequest:
         if not self._complete:
             self.checkProductStatus("all")
         return self._complete
+
+    @property
+    def history(self) -> list[dict]:
+        """The last exchanges of :meth:`cancelProducts` and :meth:`checkProductStatus` with the server.
+
+        At most :data:`HISTORY_LENGTH`, oldest first, as plain dicts (copies):
+
+        ``number``
+            Counts the exchanges of this request, from 1.
+        ``time``
+            When it was sent (UTC, ISO 8601).
+        ``endpoint``, ``url``
+            The endpoint's path (``canceljob.php``) and full URL.
+        ``asked``
+            The long names of the products asked about.
+        ``retried``
+            How many times the request was sent again after a transient failure.
+        ``server``
+            Long name -> the server's own answer for it, as received: ``code``
+            and ``text`` for a cancel, ``statusCode`` and ``statusText`` for a
+            status check (a value of the wrong shape is kept as it came).
+        ``error``
+            Why the call failed, or None.
+        ``notes``
+            Long name -> why what was returned differs from the server's answer.
+        ``returned``
+            What the caller got: ``(ok, perProduct)`` for a cancel, the dict
+            for a status check.
+
+        A cancel whose first reply was lost and whose retry answered code 1
+        is followed by the status check that found the product cancelled.
+        """
+        with self._history_lock:
+            return copy.deepcopy(list(self._history))
+
+    def _open_exchange(self, endpoint: str, chosen: list[Product]) -> dict:
+        """Start a history entry before sending, so that a status check made for it comes after it."""
+        with self._history_lock:
+            self._exchanges += 1
+            entry = {"number": self._exchanges,
+                     "time": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                     "endpoint": ENDPOINTS[endpoint][0], "url": redact_url(self._transport.url_for(endpoint)),
+                     "asked": [p.long for p in chosen], "retried": 0, "server": {}, "error": None, "notes": {},
+                     "returned": None}
+            self._history.append(entry)
+        return entry
+
+    def _update_exchange(self, entry: dict, **fields: Any) -> None:
+        with self._history_lock:  # a reader copies entries under the same lock
+            entry.update(copy.deepcopy(fields))
 
     @property
     def transport(self) -> Transport:
@@ -533,7 +597,8 @@ class XRTProductRequest:
             ``{"ERROR": text}``), and -1 when the request or its reply
             failed (``{"ERROR": text}``). Otherwise the dict maps each long
             name to ``{"code": int, "text": str}`` with the codes 0-4 of
-            :data:`xrt_widgets.codes.CANCEL_CODE`.
+            :data:`xrt_widgets.codes.CANCEL_CODE`. The server's own answers
+            are kept in :attr:`history`.
 
         Raises
         ------
@@ -543,9 +608,16 @@ class XRTProductRequest:
             If ``what`` names a product that was not requested.
         """
         chosen = self._what(what, "cancel")
+        exchange = self._open_exchange("cancel", chosen)
+        result = self._cancel(chosen, exchange)
+        self._update_exchange(exchange, error=result[1].get("ERROR"), returned=result)
+        return result
+
+    def _cancel(self, chosen: list[Product], exchange: dict) -> tuple[int, dict]:
         body = {"UserID": self._user, "JobID": self._job_id, "what": ",".join(p.short for p in chosen)}
         try:
             reply = self._transport.post("cancel", body)
+            self._update_exchange(exchange, retried=reply.retried, server=_cancel_answers(reply.data, chosen))
             _check_job_id(reply.data, self._job_id, url=reply.url)
             per_product = _parse_cancel(reply.data, chosen, url=reply.url)
             self.last_warnings = reply.warnings
@@ -557,34 +629,33 @@ class XRTProductRequest:
             return (-1, {"ERROR": f"Unexpected error while cancelling through "
                                   f"{redact_url(self._transport.url_for('cancel'))}: {type(exc).__name__}: {exc}"})
         if reply.retried and any(v["code"] == 1 for v in per_product.values()):
-            self._reconcile_lost_reply(per_product)
+            self._update_exchange(exchange, notes=self._reconcile_lost_reply(per_product))
         for name, outcome in per_product.items():
             if outcome["code"] in (0, 1):
                 self._finished.add(name)
         return (codes.derive_ok(v["code"] for v in per_product.values()), per_product)
 
-    def _reconcile_lost_reply(self, per_product: dict) -> None:
+    def _reconcile_lost_reply(self, per_product: dict) -> dict:
         """A retried cancel that says "already finished" may be our own first attempt's doing.
 
         When the first attempt reached the server but its reply was lost,
         the retry finds the product already cancelled and answers code 1.
         One status check tells: a product now in build status -4 was
-        cancelled by us.
+        cancelled by us. Returns the note for each product turned into code 0.
         """
         # A product this request already saw finish or get cancelled is truly "already finished":
         # a -4 for it now says nothing about this call.
         suspects = [name for name, v in per_product.items() if v["code"] == 1 and name not in self._finished]
         if not suspects:
-            return
+            return {}
         status = self.checkProductStatus(suspects)
+        notes = {}
         for name in suspects:
             entry = status.get(name)
             if isinstance(entry, dict) and entry.get("statusCode") == -4:
-                per_product[name] = {
-                    "code": 0,
-                    "text": "Job cancelled OK (the first reply was lost; the retry found it cancelled, "
-                            "confirmed by a status check)",
-                }
+                per_product[name] = {"code": 0, "text": f"Cancelled ({LOST_REPLY_NOTE})"}
+                notes[name] = LOST_REPLY_NOTE
+        return notes
 
     def checkProductStatus(self, what: What = "all") -> dict:
         """The build status of products of the submitted job, in one request.
@@ -604,10 +675,17 @@ class XRTProductRequest:
             If ``what`` names a product that was not requested.
         """
         chosen = self._what(what, "query")
+        exchange = self._open_exchange("status", chosen)
+        result = self._status_of(chosen, exchange)
+        self._update_exchange(exchange, error=result.get("ERROR"), returned=result)
+        return result
+
+    def _status_of(self, chosen: list[Product], exchange: dict) -> dict:
         shorts = ",".join(p.short for p in chosen)
         body = {"UserID": self._user, "JobID": self._job_id, "what": shorts, "whatProg": shorts}
         try:
             reply = self._transport.post("status", body)
+            self._update_exchange(exchange, retried=reply.retried, server=_status_answers(reply.data, chosen))
             _check_job_id(reply.data, self._job_id, url=reply.url)
             result = _parse_status(reply.data, chosen, url=reply.url)
             self.last_warnings = reply.warnings
@@ -669,6 +747,33 @@ def _check_job_id(data: dict, job_id: Optional[int], *, url: str) -> None:
     got = _as_int(data.get("JobID"))
     if isinstance(got, bool) or not isinstance(got, int) or got != job_id:
         raise _bad(url, f"it is about JobID {str(got)[:20]!r}, not {job_id}")
+
+
+def _cancel_answers(data: dict, chosen: list[Product]) -> dict:
+    """Long name -> the cancel code and text the server sent for it, as received (whatever their type)."""
+    status, status_codes = data.get("status"), data.get("statusCodes")
+    out = {}
+    for product in chosen:
+        answer = {}
+        if isinstance(status_codes, dict) and product.short in status_codes:
+            answer["code"] = status_codes[product.short]
+        if isinstance(status, dict) and product.short in status:
+            answer["text"] = status[product.short]
+        if answer:
+            out[product.long] = answer
+    return out
+
+
+def _status_answers(data: dict, chosen: list[Product]) -> dict:
+    """Long name -> the build status code and text the server sent for it, as received."""
+    out = {}
+    for product in chosen:
+        entry = data.get(product.short)
+        if isinstance(entry, dict):
+            out[product.long] = {k: entry[k] for k in ("statusCode", "statusText") if k in entry}
+        elif entry is not None:
+            out[product.long] = entry
+    return out
 
 
 def _parse_cancel(data: dict, chosen: list[Product], *, url: str) -> dict:
