@@ -299,3 +299,20 @@ def test_time_grows_in_proportion_to_the_input(whole_pages, func, make):
     small, large = make(MB // 4), make(MB)
     ratio = best_time(func, large, runs=5) / best_time(func, small, runs=5)
     assert ratio < 8, ratio  # linear is 4, quadratic 16
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 1_000_000,                       # letters and no "://": the old regex rescanned from every one
+    "x://" * 250_000,
+    "http://" + "u:p@" * 250_000,
+    ("@" * 1000 + "/") * 1000,
+])
+def test_hiding_passwords_in_a_message_is_linear(text):
+    from xrt_widgets.errors import redact_url
+    from xrt_widgets.panel import _without_passwords
+
+    for fn in (_without_passwords, lambda t: redact_url(t, limit=len(t) + 10)):
+        start = time.perf_counter()
+        out = fn(text)
+        assert time.perf_counter() - start < 0.5
+        assert "u:p@" not in out

@@ -376,3 +376,25 @@ def test_a_board_deadline_reaches_its_listing_its_jobs_and_their_panels(emu, mak
     board.reload().result(timeout=10)
     assert time.monotonic() - start < 1.8 and "deadline" in board.error
     board.close()
+
+
+def test_a_swifttools_request_that_hangs_frees_its_panel_at_the_deadline(emu):
+    # swifttools posts with no timeout at all: only the panel's own deadline can end the action
+    import swifttools.ukssdc.xrt_prods as st
+
+    req = st.XRTProductRequest(USER, silent=True)
+    req._baseURL = emu.base_url
+    req.setGlobalPars(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, useSXPS=False,
+                      posErr=1)
+    req.addLightCurve(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True)
+    assert req.submit() is True, req.submitError
+    panel = CancelPanel(req, confirm=False, deadline=1.0)
+    emu.inject("cancel", "drip", part="headers", interval=0.5, seconds=8)
+    start = time.monotonic()
+    assert panel.cancel(["LightCurve"]).result(timeout=10) is None
+    assert time.monotonic() - start < 2.0
+    assert not panel.busy
+    assert panel.error.startswith(f"Cancel failed: TimeoutError_: No answer from {emu.base_url}/canceljob.php "
+                                  "within the 1 s deadline")
+    assert panel.statuses.get("LightCurve", {}).get("slug") != "cancelled"
+    panel.close()

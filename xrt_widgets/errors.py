@@ -112,21 +112,25 @@ class InsecureURLError(ValueError):
 def redact_url(url: str, limit: int = 200) -> str:
     """``url`` as it may appear in a message: no ``user:password@`` part, and at most ``limit`` characters.
 
-    Works on any text, well-formed or not: whatever sits before the last
-    ``@`` of the part after ``scheme://`` (up to the first ``/``, ``?`` or
-    ``#``; a backslash does not end it) is replaced by ``***``.
+    Works on any text, well-formed or not: every run of characters that
+    ends with ``@`` and starts after a ``/``, ``?``, ``#``, white space or
+    the start of the text (where a user name and password would sit, in
+    whatever malformed URL) becomes ``***``. Linear in the text.
     """
     text = str(url)
-    start = text.find("://")
-    start = start + 3 if start >= 0 else 0
-    end = len(text)
-    for stop in "/?#":
-        found = text.find(stop, start)
-        if found >= 0:
-            end = min(end, found)
-    at = text.rfind("@", start, end)
-    if at >= 0:
-        text = text[:start] + "***" + text[at:]
+    out: list[str] = []
+    done = 0
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > done and text[start - 1] not in "/?#" and not text[start - 1].isspace():
+            start -= 1
+        out.append(text[done:start])
+        out.append("***@")
+        done = at + 1
+        at = text.find("@", done)
+    out.append(text[done:])
+    text = "".join(out)
     return text if len(text) <= limit else text[:limit] + "…"
 
 

@@ -281,12 +281,35 @@ class RequestAdapter:
                 self.request.removeProduct(name)
 
 
-_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_URL_END = frozenset(" \t\r\n\f\v'\"<>")
 
 
 def _without_passwords(text: str) -> str:
-    """``text`` with every URL in it shown by :func:`~xrt_widgets.errors.redact_url` (no ``user:password@``)."""
-    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0), limit=len(m.group(0)) + 3), text)
+    """``text`` with every URL in it shown by :func:`~xrt_widgets.errors.redact_url` (no ``user:password@``).
+
+    One pass, linear in the text (it may quote a hostile reply): each ``://``
+    is found with ``str.find``, its scheme read back at most 32 characters,
+    and the URL read forward to the next space, quote or angle bracket.
+    """
+    out: list[str] = []
+    done = 0  # text[:done] is already in out
+    at = text.find("://")
+    while at >= 0:
+        start = at
+        while start > done and at - start < 32 and text[start - 1] in _SCHEME_CHARS:
+            start -= 1
+        end = at + 3
+        while end < len(text) and text[end] not in _URL_END:
+            end += 1
+        if start < at and text[start].isalpha():
+            url = text[start:end]
+            out.append(text[done:start])
+            out.append(redact_url(url, limit=len(url) + 3))
+            done = end
+        at = text.find("://", max(end, at + 3))
+    out.append(text[done:])
+    return "".join(out)
 
 
 def _raised_after_sending(exc: BaseException) -> bool:
@@ -404,6 +427,10 @@ class _Actions:
     #: Seconds an action may take before the runner gives up on it (None: no limit of its own).
     _action_deadline: Optional[float] = None
 
+    def _awaited_url(self) -> Optional[str]:
+        """The URL the action in flight is waiting on, for messages (None when unknown)."""
+        return None
+
     def _run_action(self, fut: Future, work: Callable, apply: Callable, on_error: Callable) -> None:
         """In a worker: the network call, then the widget update, then the future; buttons always come back.
 
@@ -439,9 +466,10 @@ class _Actions:
         watchdog: Optional[Deadline] = None
         if seconds is not None:
             watchdog = Deadline(seconds + _DEADLINE_GRACE)
+            where = self._awaited_url()
             watchdog.on_expiry(lambda: end(None, TimeoutError_(
-                f"No answer within the {seconds:g} s deadline; the request may still reach the server: "
-                "press Refresh to see what it did.")))
+                f"No answer{f' from {where}' if where else ''} within the {seconds:g} s deadline; the request "
+                "may still reach the server: press Refresh to see what it did.", url=where)))
             watchdog.__enter__()
         value: Any = None
         error: Optional[Exception] = None
@@ -814,6 +842,9 @@ class CancelPanel(_Actions, widgets.VBox):
 
         return self._launch(label, work, lambda value: apply(names, value), on_error,
                             (self._executor or _THREAD_PER_ACTION).submit, kind=action)
+
+    def _awaited_url(self) -> Optional[str]:
+        return self._adapter.endpoint_url("cancel" if self._inflight_kind == "cancel" else "status")
 
     def _set_busy(self, busy: bool, label: str = "") -> None:
         self.busy = busy
