@@ -1,0 +1,1 @@
+"""The widget half: views and the parts they are made of."""
