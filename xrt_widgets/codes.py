@@ -22,12 +22,18 @@ distinguishable under the common colour-vision deficiencies; they are always
 paired with :data:`TEXT_COLOUR` (near-black), so a row reads the same on a
 light and a dark theme, and never carry meaning alone (each code also has a
 word and an icon).
+
+A product's current state is a :class:`Status`: a frozen value saying which
+family its code belongs to, the code, the server's own words and when and
+from what it was learned. Views show its :attr:`~Status.words`, one status
+worded for a person; the number and its family are secondary
+(:attr:`~Status.raw`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Union
 
 __all__ = [
     "Code",
@@ -40,6 +46,10 @@ __all__ = [
     "FAMILIES",
     "lookup",
     "derive_ok",
+    "Status",
+    "ALREADY_CANCELLED",
+    "NOT_CHECKED",
+    "NOT_SUBMITTED",
 ]
 
 #: Tone -> background colour (Okabe-Ito tints) used when a code has no colour of its own.
@@ -190,3 +200,145 @@ def derive_ok(codes) -> int:
     if cancelled:
         return 2
     return 0
+
+
+#: The note of a product known to be cancelled whose later cancel answered code 1.
+ALREADY_CANCELLED = "already cancelled"
+
+_STATUS_FAMILIES = ("build_status", "cancel_code", "local")
+_SOURCES = ("cancel", "status", "local")
+
+
+@dataclass(frozen=True)
+class Status:
+    """What is known of one product now: a code of one family, the server's words, and where they came from.
+
+    Built once, checked once (a value that breaks the rules below raises
+    ``ValueError`` or ``TypeError`` here, never later in a view).
+
+    Attributes
+    ----------
+    family : str
+        ``"build_status"`` (from a status request), ``"cancel_code"`` (from
+        a cancel) or ``"local"`` (nothing asked of the server yet).
+    code : int, None or str
+        The code: an int (or None, "not in job") for a build status, an int
+        0-4 for a cancel code, a slug of :data:`LOCAL` for a local state.
+    text : str
+        The server's own text ('' for a local state).
+    progress_text : str
+        The product's progress steps as text ('' when there are none).
+    learned : float
+        ``time.time()`` when the server said it (0 for a local state).
+    source : str
+        ``"cancel"``, ``"status"`` or ``"local"``: the kind of request that told.
+    note : str
+        Why the status reads as it does, e.g. :data:`ALREADY_CANCELLED`.
+    """
+
+    family: str
+    code: Union[int, str, None]
+    text: str = ""
+    progress_text: str = ""
+    learned: float = 0.0
+    source: str = "local"
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.family not in _STATUS_FAMILIES:
+            raise ValueError(f"family must be one of {_STATUS_FAMILIES}, not {self.family!r}")
+        if self.source not in _SOURCES:
+            raise ValueError(f"source must be one of {_SOURCES}, not {self.source!r}")
+        for name in ("text", "progress_text", "note"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a str, not {type(getattr(self, name)).__name__}")
+        if isinstance(self.learned, bool) or not isinstance(self.learned, (int, float)) or self.learned < 0:
+            raise ValueError(f"learned must be a time in seconds, not {self.learned!r}")
+        code = self.code
+        if self.family == "local":
+            if code not in LOCAL:
+                raise ValueError(f"a local status is one of {sorted(LOCAL)}, not {code!r}")
+        elif isinstance(code, bool) or not (isinstance(code, int) or (code is None and self.family == "build_status")):
+            # A build status the protocol does not define is kept (it is shown as unknown, never final);
+            # anything but an int is not a code at all.
+            raise TypeError(f"a {self.family.replace('_', ' ')} is an int, not {code!r}")
+        elif self.family == "cancel_code" and code not in CANCEL_CODE:
+            raise ValueError(f"a cancel code is one of 0-4, not {code!r}")
+        if self.note == ALREADY_CANCELLED and (self.family, self.code) != ("cancel_code", 1):
+            raise ValueError("only a cancel that answered code 1 can be noted as already cancelled")
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the server said the product is cancelled (code 0, build status -4, or already cancelled)."""
+        return ((self.family, self.code) in (("cancel_code", 0), ("build_status", -4))
+                or self.note == ALREADY_CANCELLED)
+
+    @property
+    def info(self) -> Code:
+        """The :class:`Code` the status is shown with.
+
+        That is :func:`lookup` of the family and code, except for a product
+        already cancelled: its code 1 ("not cancelled, probably finished")
+        answers a second cancel, so it is shown as the cancellation it is.
+        """
+        if self.note == ALREADY_CANCELLED:
+            return CANCEL_CODE[0]
+        return lookup(self.family, self.code)
+
+    @property
+    def slug(self) -> str:
+        """The slug of :attr:`info`, for CSS classes."""
+        return self.info.slug
+
+    @property
+    def label(self) -> str:
+        """The short label of :attr:`info` ("Running", "Cancelled", ...)."""
+        return self.info.label
+
+    @property
+    def icon(self) -> str:
+        """The icon of :attr:`info`."""
+        return self.info.icon
+
+    @property
+    def colour(self) -> str:
+        """The background colour of :attr:`info`."""
+        return self.info.colour
+
+    @property
+    def terminal(self) -> bool:
+        """Whether nothing is left to cancel, as far as is known.
+
+        A cancel code other than 0 is the server's guess ("most likely it
+        has already completed"), not a build status: until a status request
+        confirms it, the product is not taken as final, so a refresh still
+        asks about it.
+        """
+        if self.family == "cancel_code":
+            return self.cancelled
+        return self.info.terminal
+
+    @property
+    def words(self) -> str:
+        """One status worded for a person: "Running", "Cancelled (already cancelled)", "Not cancelled: ..."."""
+        if self.note == ALREADY_CANCELLED:
+            return f"Cancelled ({ALREADY_CANCELLED})"
+        info = self.info
+        if self.family == "cancel_code" and self.code != 0:
+            words = info.meaning.rstrip(".")  # "Finished" alone would claim what the server only guessed
+        else:
+            words = info.label
+        return f"{words} ({self.note})" if self.note else words
+
+    @property
+    def raw(self) -> str:
+        """The code and its family, as secondary text: "cancel code 1", "build status 3" ('' when local)."""
+        if self.family == "local":
+            return ""
+        return f"{self.family.replace('_', ' ')} {self.code}"
+
+
+#: A submitted job's product that nobody has asked the server about yet.
+NOT_CHECKED = Status("local", "not-checked")
+#: A product of a request that has not been submitted.
+NOT_SUBMITTED = Status("local", "not-submitted")
