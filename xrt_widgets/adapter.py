@@ -3,31 +3,45 @@
 Views never call a request directly: they go through the adapter, which
 hides how the two requests differ (short or long product names, raising or
 returning on a network fault, ``ok`` taken from the reply or derived from the
-codes) and returns plain data that names the endpoint's URL whenever a call
-failed, never with a ``user:password@`` part.
+codes, a reply's JobID checked or not) and turns each call into one typed
+outcome (:class:`~xrt_widgets.outcomes.CancelOutcome`,
+:class:`~xrt_widgets.outcomes.StatusOutcome`) whose error names the
+endpoint's URL whenever the call failed, never with a ``user:password@`` part.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import time
+from typing import Any, Iterable, Optional
+from urllib.parse import urlsplit
 
 from . import codes
 from .client import ENDPOINTS
+from .codes import Status
 from .errors import redact_url
+from .outcomes import CancelOutcome, ProductAnswer, StatusOutcome, plain_copy
 from .products import in_order, resolve
+from .protocol import excerpt, parse_job_id
+from .request import build_progress_text
+from .swift_compat import raised_after_sending, watch_reply
 
-__all__ = ["RequestAdapter", "without_passwords"]
+__all__ = ["RequestAdapter", "CancelOutcome", "ProductAnswer", "StatusOutcome", "without_passwords"]
+
+#: What :func:`~xrt_widgets.request.build_progress_text` says of a product with no progress steps.
+_NO_PROGRESS = "No progress information available"
+
 
 class RequestAdapter:
     """Reads and drives an ``XRTProductRequest``: ours or swifttools'.
 
     It hides their differences: swifttools' ``productList`` holds short
     names, its ``cancelProducts`` reports ``ok == 1`` whenever the server
-    answered and it raises on network faults. Here every call returns plain
-    data, the overall result is derived from the per-product codes, and a
-    reply of the wrong shape becomes ``(-1, {"ERROR": ...})``. Every error
-    that a failed call returns names the endpoint's URL, never with a
-    ``user:password@`` part.
+    answered, it raises on network faults and it never checks which job a
+    reply is about. Here every call comes back as one typed outcome
+    (:meth:`cancel_outcome`, :meth:`status_outcome`), the overall result is
+    derived from the per-product codes, and a reply of the wrong shape, or
+    about another job, is a failure (ok -1). Every error that a failed call
+    returns names the endpoint's URL, never with a ``user:password@`` part.
     """
 
     def __init__(self, request: Any) -> None:
@@ -107,7 +121,7 @@ class RequestAdapter:
 
     def _is_fault(self, exc: BaseException) -> bool:
         """Whether ``exc``, a RuntimeError or ValueError, came from the server's side rather than the call."""
-        return self.kind == "swifttools" and _raised_after_sending(exc)
+        return self.kind == "swifttools" and raised_after_sending(exc)
 
     def _exchanges(self) -> list[dict]:
         """Our request's record of its exchanges with the server (swifttools' keeps none)."""
@@ -125,49 +139,184 @@ class RequestAdapter:
                         for name, note in (entry.get("notes") or {}).items()}
         return {}
 
-    def cancel(self, names: list[str]) -> tuple[int, dict]:
-        """One ``cancelProducts`` call; never raises for what the server does."""
-        self.last_reconciled = {}
-        exchanges = self._exchanges()
-        before = exchanges[-1].get("number", 0) if exchanges and isinstance(exchanges[-1], dict) else 0
+    def job_key(self) -> Optional[tuple[str, str, int]]:
+        """The key of this job in :func:`xrt_widgets.jobs.job_state`: ``(base_url, user, job_id)``.
+
+        The same job reached through ours or swifttools' request, or
+        :meth:`~xrt_widgets.XRTProductRequest.from_job`, gets the same key.
+
+        Returns
+        -------
+        tuple of (str, str, int) or None
+            The service's base URL (no ``user:password@`` part, no trailing
+            slash, scheme and host in lower case), the user as given and the
+            JobID as an int; None before the request is submitted (or when it
+            tells no base URL, user or JobID).
+        """
+        if not self.submitted:
+            return None
         try:
-            ok, per = self.request.cancelProducts(list(names))
+            job_id = parse_job_id(self.request.JobID)
+        except (RuntimeError, ValueError):
+            return None
+        transport = getattr(self.request, "transport", None)
+        base = getattr(transport, "base_url", None) or getattr(self.request, "_baseURL", None)
+        user = getattr(self.request, "UserID", None)
+        if not isinstance(base, str) or not base or not isinstance(user, str):
+            return None
+        return (_key_url(base), user, job_id)
+
+    def _call(self, endpoint: str, names: tuple[str, ...]) -> tuple[Any, Optional[str]]:
+        """One call of the request's method for ``endpoint`` ("cancel" or "status").
+
+        Returns ``(what it returned, None)``, or ``(None, message naming the
+        URL)`` for anything the server or the network did, including a
+        swifttools reply about another job. A wrong call (not submitted, a
+        product not requested) raises, as the request raised it.
+        """
+        method = self.request.cancelProducts if endpoint == "cancel" else self.request.checkProductStatus
+        try:
+            if self.kind != "swifttools":
+                return method(list(names)), None
+            with watch_reply(self.request) as watch:
+                result = method(list(names))
         except (RuntimeError, ValueError) as exc:
             if not self._is_fault(exc):
-                raise  # programmer errors: shown by the panel as such
-            return (-1, {"ERROR": self._failure("cancel", f"{type(exc).__name__}: {exc}")})
+                raise  # programmer errors: shown by the view as such
+            return None, self._failure(endpoint, f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # swifttools raises on connection errors and non-JSON replies
-            return (-1, {"ERROR": self._failure("cancel", f"{type(exc).__name__}: {exc}")})
+            return None, self._failure(endpoint, f"{type(exc).__name__}: {exc}")
+        return result, self._wrong_job(endpoint, result, watch.reply)
+
+    def _wrong_job(self, endpoint: str, result: Any, reply: Optional[dict]) -> Optional[str]:
+        """Why swifttools' ``result`` cannot be trusted as an answer about this job, or None when it can.
+
+        Ours checks the reply's JobID itself; swifttools does not, so the
+        reply it decoded (seen by :func:`~xrt_widgets.swift_compat.watch_reply`)
+        is checked here.
+        """
+        answered = result[1] if endpoint == "cancel" and isinstance(result, tuple) and len(result) == 2 else result
+        if not isinstance(answered, dict) or "ERROR" in answered:
+            return None  # no answers to trust or refuse: a failure, or a request not in a state to be asked
+        where = self.endpoint_url(endpoint) or "the service"
+        if reply is None:
+            return without_passwords(f"The reply from {where} could not be checked: the request returned "
+                                     "answers, but which job they are about could not be seen.")
+        expected, got = self.job_id, reply.get("JobID")
+        try:
+            same = parse_job_id(got) == parse_job_id(expected)
+        except ValueError:
+            same = False
+        if same:
+            return None
+        return without_passwords(f"The reply from {where} could not be understood: it is about JobID "
+                                 f"{excerpt(got, limit=20)}, not {expected}.")
+
+    def cancel_outcome(self, names: Iterable[str]) -> CancelOutcome:
+        """One ``cancelProducts`` call, as a :class:`~xrt_widgets.outcomes.CancelOutcome`.
+
+        Parameters
+        ----------
+        names : iterable of str
+            The products to cancel (long or short names).
+
+        Returns
+        -------
+        CancelOutcome
+            Never raises for what the server or the network does: a failure
+            is ok -1 with an error naming the URL, a refusal by the service
+            ok 0 with its words, and ``ok`` is derived from the codes for
+            swifttools' request too.
+
+        Raises
+        ------
+        RuntimeError, ValueError
+            For a wrong call (not submitted, a product not requested).
+        """
+        asked = tuple(p.long for p in in_order(resolve(n) for n in names))
+        exchanges = self._exchanges()
+        before = exchanges[-1].get("number", 0) if exchanges and isinstance(exchanges[-1], dict) else 0
+        result, error = self._call("cancel", asked)
+        url = self.endpoint_url("cancel")
+
+        def failed(ok: int, text: str) -> CancelOutcome:
+            return CancelOutcome(asked, ok, error=text, url=url, learned=time.time())
+
+        if error is not None:
+            return failed(-1, error)
+        if not isinstance(result, tuple) or len(result) != 2:
+            return failed(-1, self._failure("cancel", "the result is not an (ok, perProduct) pair."))
+        ok, per = result
         if not isinstance(per, dict):
-            return (-1, {"ERROR": self._failure("cancel", "the per-product result is not a dict.")})
+            return failed(-1, self._failure("cancel", "the per-product result is not a dict."))
         if "ERROR" in per:
             text = per["ERROR"] if isinstance(per["ERROR"], str) else repr(per["ERROR"])
-            ok = ok if ok in (-1, 0) else -1
             # ok 0 is the service's own refusal, in its own words; -1 is a fault of the call or the reply.
-            return (ok, {"ERROR": self._failure("cancel", text) if ok == -1 else text})
-        clean = {}
-        for name in names:
+            if type(ok) is int and ok == 0:
+                return failed(0, text)
+            return failed(-1, self._failure("cancel", text))
+        answers = {}
+        for name in asked:
             entry = per.get(name)
             code = entry.get("code") if isinstance(entry, dict) else None
             text = entry.get("text") if isinstance(entry, dict) else None
             if isinstance(code, bool) or not isinstance(code, int) or code not in codes.CANCEL_CODE:
-                where = self.endpoint_url("cancel") or "the service"
-                return (-1, {"ERROR": without_passwords(
-                    f"The reply from {where} about {name} could not be understood (code {code!r}).")})
-            clean[name] = {"code": code, "text": text if isinstance(text, str) else codes.CANCEL_CODE[code].meaning}
-        self.last_reconciled = self._reconciled_since(before)
-        return (codes.derive_ok(v["code"] for v in clean.values()), clean)
+                return failed(-1, without_passwords(f"The reply from {url or 'the service'} about {name} "
+                                                    f"could not be understood (code {excerpt(code)})."))
+            answers[name] = ProductAnswer(code, text if isinstance(text, str) else codes.CANCEL_CODE[code].meaning)
+        ok = codes.derive_ok(a.code for a in answers.values())
+        return CancelOutcome(asked, ok, answers, url=url, reconciled=self._reconciled_since(before),
+                             learned=time.time())
 
-    def status(self, names: list[str]) -> dict:
-        """One ``checkProductStatus`` call; ``{"ERROR": text}`` on any failure."""
-        try:
-            result = self.request.checkProductStatus(list(names))
-        except (RuntimeError, ValueError) as exc:
-            if not self._is_fault(exc):
-                raise
-            return {"ERROR": self._failure("status", f"{type(exc).__name__}: {exc}")}
-        except Exception as exc:
-            return {"ERROR": self._failure("status", f"{type(exc).__name__}: {exc}")}
+    def status_outcome(self, names: Iterable[str]) -> StatusOutcome:
+        """One ``checkProductStatus`` call, as a :class:`~xrt_widgets.outcomes.StatusOutcome`.
+
+        Parameters
+        ----------
+        names : iterable of str
+            The products to ask about (long or short names).
+
+        Returns
+        -------
+        StatusOutcome
+            A build-status :class:`~xrt_widgets.codes.Status` for every
+            product asked (-10 for one the server did not report), or an
+            error; never raises for what the server or the network does.
+
+        Raises
+        ------
+        RuntimeError, ValueError
+            For a wrong call (not submitted, a product not requested).
+        """
+        asked = tuple(p.long for p in in_order(resolve(n) for n in names))
+        result = self._status_result(asked)
+        url = self.endpoint_url("status")
+        learned = time.time()
+        if "ERROR" in result:
+            return StatusOutcome(asked, error=result["ERROR"], url=url, learned=learned)
+        statuses = {}
+        for name in asked:
+            entry = result.get(name)
+            if not isinstance(entry, dict):
+                entry = {"statusCode": -10, "statusText": "The server did not return the status"}
+            code = _build_code(entry.get("statusCode"))
+            if code is False:
+                return StatusOutcome(asked, error=without_passwords(
+                    f"The reply from {url or 'the service'} could not be understood: the build status of "
+                    f"{name} is {excerpt(entry.get('statusCode'))}, not a number."), url=url, learned=learned)
+            text = entry.get("statusText")
+            # Made here from the progress itself: swifttools lays its progressText out a little differently.
+            progress = build_progress_text(entry.get("progress"))
+            statuses[name] = Status("build_status", code,
+                                    text if isinstance(text, str) else codes.lookup("build_status", code).meaning,
+                                    "" if progress == _NO_PROGRESS else progress, learned, "status")
+        return StatusOutcome(asked, statuses, url=url, learned=learned)
+
+    def _status_result(self, names: tuple[str, ...]) -> dict:
+        """What ``checkProductStatus`` returned, or ``{"ERROR": text}`` (naming the URL for a fault)."""
+        result, error = self._call("status", names)
+        if error is not None:
+            return {"ERROR": error}
         if isinstance(result, int) and not isinstance(result, bool):  # swifttools: request not in state 1/2
             return {"ERROR": f"The request is in state {result}; its status cannot be checked."}
         if not isinstance(result, dict):
@@ -178,6 +327,24 @@ class RequestAdapter:
             text = result["ERROR"] if isinstance(result["ERROR"], str) else repr(result["ERROR"])
             return {"ERROR": self._failure("status", text)}
         return result
+
+    def cancel(self, names: list[str]) -> tuple[int, dict]:
+        """One ``cancelProducts`` call as the ``(ok, perProduct)`` pair; never raises for what the server does.
+
+        Kept for the views until they read :meth:`cancel_outcome`; sets
+        :attr:`last_reconciled`.
+        """
+        self.last_reconciled = {}
+        outcome = self.cancel_outcome(names)
+        self.last_reconciled = plain_copy(outcome.reconciled)
+        return outcome.as_pair()
+
+    def status(self, names: list[str]) -> dict:
+        """One ``checkProductStatus`` call as the request returned it; ``{"ERROR": text}`` on any failure.
+
+        Kept for the views until they read :meth:`status_outcome`.
+        """
+        return self._status_result(tuple(names))
 
     def remove(self, names: list[str]) -> None:
         """Remove products from a request that has not been submitted (no server call)."""
@@ -229,20 +396,24 @@ def without_passwords(text: str) -> str:
     return "".join(out)
 
 
-def _raised_after_sending(exc: BaseException) -> bool:
-    """Whether swifttools raised ``exc`` once its own checks of the call had passed.
-
-    swifttools 4.0.5 raises RuntimeError and ValueError both for a wrong
-    call (not submitted, already finished, an unknown product) and for a
-    bad reply (no ``OK``, not JSON, a status code that is not a number).
-    Its checks of the call all come before it builds the request body
-    (``jsonDict``) and sends it (``_submitAPICall``), so an exception whose
-    traceback passes through either came from the server's side.
-    """
-    tb = exc.__traceback__
-    while tb is not None:
-        frame = tb.tb_frame
-        if frame.f_code.co_name == "_submitAPICall" or "jsonDict" in frame.f_locals:
-            return True
-        tb = tb.tb_next
+def _build_code(value: Any) -> Any:
+    """A build status as an int or None; a PHP-quoted number as an int; ``False`` for anything else."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str) and 0 < len(value) <= 4 and value.isascii() and value.lstrip("-").isdecimal():
+        return int(value)  # swifttools itself reads the code with int()
     return False
+
+
+def _key_url(base: str) -> str:
+    """``base`` as a registry key: no ``user:password@``, scheme and host in lower case, no trailing slash."""
+    try:
+        parts = urlsplit(base.strip())
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = None
+    if not host or not parts.scheme:
+        return redact_url(base, limit=len(base) + 3).rstrip("/")
+    host = f"[{host}]" if ":" in host else host
+    netloc = host if port is None else f"{host}:{port}"
+    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
