@@ -33,7 +33,7 @@ test: $(STAMP) chromium
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py && $(PY) benchmarks/hardening.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts
