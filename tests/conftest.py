@@ -9,6 +9,16 @@ from xrt_widgets import Emulator, XRTProductRequest
 from support import GLOBALS, USER
 
 
+@pytest.fixture(autouse=True)
+def _fresh_job_records():
+    """Each test starts with no job records: a port reused by the next test's emulator is another service."""
+    from xrt_widgets.jobs import forget_jobs
+
+    forget_jobs()
+    yield
+    forget_jobs()
+
+
 @pytest.fixture
 def emu():
     """An emulator with a manual clock: jobs only move when the test calls ``emu.advance``."""

@@ -159,14 +159,17 @@ def test_the_panel_shows_a_reconciled_cancel_as_cancelled_with_the_note(emu, mak
     panel = CancelPanel(req, confirm=False)
     ok, per = panel.cancel("all").result(timeout=20)
     assert ok == 2
-    assert "xrtw-status-cancelled" in panel.rows["LightCurve"].box._dom_classes
-    assert "xrtw-status-finished" in panel.rows["Spectrum"].box._dom_classes
+    assert "xrtw-status-cancelled" in panel.rows["LightCurve"].state._dom_classes
+    # Spectrum's code 1 is followed by one status request of the panel's own: it shows what Spectrum is
+    assert "xrtw-status-complete" in panel.rows["Spectrum"].state._dom_classes
     assert panel.statuses["LightCurve"]["text"] == RECONCILED["text"]
-    assert "reply was lost" in panel.rows["LightCurve"].text.value
-    assert counts(emu) == (2, 1)
-    (entry,) = panel.history
+    assert "reply was lost" in panel.rows["LightCurve"].state.value
+    assert counts(emu) == (2, 2)
+    entry, follow_up = panel.history
     assert entry["codes"] == {"LightCurve": 0, "Spectrum": 1}
     assert entry["reconciled"] == {"LightCurve": {"server": {"code": 1, "text": FINISHED_TEXT}, "note": NOTE}}
+    assert follow_up["action"] == "status" and follow_up["asked"] == ["Spectrum"]
+    panel.history_box.selected_index = 0  # rendered when opened
     row = panel.history_html.value
     assert ("LightCurve: 0 (the server answered 1 \u201cJob could not be cancelled - has it already finished?"
             "\u201d; the first reply was lost; the status shows it cancelled), Spectrum: 1") in row
@@ -179,7 +182,8 @@ def test_the_panel_history_of_a_cancel_answered_first_time_has_nothing_reconcile
     assert panel.cancel("all").result(timeout=20)[0] == 1
     (entry,) = panel.history
     assert entry["codes"] == {"LightCurve": 0} and entry["reconciled"] == {}
-    assert "server answered" not in panel.history_html.value
+    panel.history_box.selected_index = 0
+    assert "server answered" not in panel.history_html.value and "LightCurve: 0" in panel.history_html.value
     panel.close()
 
 

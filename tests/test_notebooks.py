@@ -27,13 +27,17 @@ def run_notebook(name: str, tmp_path: Path, monkeypatch) -> tuple:
 
 
 def rows_in(state: dict) -> dict:
-    """Product name -> the set of CSS classes of its row, from the saved widget state."""
+    """Product name -> the CSS classes of its row and of the status element inside it, from the saved state."""
     rows = {}
     for model in state.values():
         classes = model["state"].get("_dom_classes") or []
         if "xrtw-row" in classes:
             name = next(c[len("xrtw-product-"):] for c in classes if c.startswith("xrtw-product-"))
-            rows[name] = set(classes)
+            found = set(classes)
+            for child in model["state"].get("children") or []:
+                inner = state.get(str(child).replace("IPY_MODEL_", ""), {}).get("state", {})
+                found |= set(inner.get("_dom_classes") or [])
+            rows[name] = found
     return rows
 
 
@@ -47,10 +51,13 @@ def test_cancel_demo_notebook(tmp_path, monkeypatch):
     nb, state = run_notebook("cancel_demo", tmp_path, monkeypatch)
     rows = rows_in(state)
     assert list(rows) == ["LightCurve", "Spectrum", "StandardPos", "AstromPos", "Image"]
-    assert all("xrtw-status-not-checked" in classes for classes in rows.values())
+    # the panel asks the status of its products when it is shown: each row shows one status, none cancelled
+    for classes in rows.values():
+        assert len([c for c in classes if c.startswith("xrtw-status-")]) == 1
+        assert "xrtw-status-cancelled" not in classes
     assert "Submitted job 1001" in text_output(nb)
     # the panel's own stylesheet travels with it
-    assert any(".xrtw-row.xrtw-status-cancelled" in str(m["state"].get("value", "")) for m in state.values())
+    assert any(".xrtw-row:has(> .xrtw-status-cancelled)" in str(m["state"].get("value", "")) for m in state.values())
     # where widgets cannot render, the output still carries a readable table
     panel_output = nb.cells[-2].outputs[0]["data"]
     assert "application/vnd.jupyter.widget-view+json" in panel_output

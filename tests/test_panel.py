@@ -10,11 +10,15 @@ import pytest
 from xrt_widgets import CancelPanel, XRTProductRequest, codes
 from xrt_widgets.panel import render_progress, stylesheet
 
+from xrt_widgets.ui.parts import is_shown
+
 from support import GLOBALS, USER, XSS
 
 
 def classes(panel, name):
-    return set(panel.rows[name].box._dom_classes)
+    """The classes of a product's row and of its status element (whose class the row's colour follows)."""
+    row = panel.rows[name]
+    return set(row.box._dom_classes) | set(row.state._dom_classes)
 
 
 def tick(panel, *names):
@@ -26,7 +30,7 @@ def click_cancel(panel, *names):
     """Tick, click "Cancel selected", confirm; return the future of the request."""
     tick(panel, *names)
     panel.cancel_button.click()
-    assert panel.confirm_box.layout.display == "flex"
+    assert is_shown(panel.confirm_box)
     panel.confirm_button.click()
     assert panel.last_action is not None
     return panel.last_action
@@ -50,14 +54,18 @@ def test_cancel_codes_0_and_1_reach_rows_and_ok_2(emu, make_request):
     ok, per = click_cancel(panel, "LightCurve", "Spectrum").result(timeout=10)
     assert ok == 2 and per["LightCurve"]["code"] == 0 and per["Spectrum"]["code"] == 1
     assert "xrtw-status-cancelled" in classes(panel, "LightCurve")
-    assert "xrtw-status-finished" in classes(panel, "Spectrum")
-    assert panel.statuses["LightCurve"] == {"code": 0, "text": "Job cancelled OK", "slug": "cancelled",
-                                            "source": "cancel"}
+    # code 1 ("probably finished") is followed, in the same action, by one status request: the row says what
+    # Spectrum really is, and the cancel's answer stays in the history
+    assert "xrtw-status-complete" in classes(panel, "Spectrum")
+    assert emu.request_count("status") == 1 and emu.log[-1]["body"]["what"] == "spec"
+    assert panel.history[-2]["codes"] == {"LightCurve": 0, "Spectrum": 1}
+    assert {k: panel.statuses["LightCurve"][k] for k in ("code", "text", "slug", "source")} == {
+        "code": 0, "text": "Job cancelled OK", "slug": "cancelled", "source": "cancel"}
     assert panel.result == (ok, per)
     assert "xrtw-result-partial" in panel.summary._dom_classes
     assert "(ok = 2)" in panel.summary.value
     assert emu.request_count("cancel") == 1
-    assert panel.rows["LightCurve"].checkbox.disabled and panel.rows["Spectrum"].checkbox.disabled
+    assert panel.rows["LightCurve"].final and panel.rows["Spectrum"].final
     assert panel.selected == []
     assert emu.status(req.JobID, "LightCurve") == -4
 
@@ -68,7 +76,7 @@ def test_cancel_code_2_reaches_row(emu):
     panel = CancelPanel(req)
     ok, per = panel.cancel(["Spectrum"]).result(timeout=10)
     assert (ok, per["Spectrum"]["code"]) == (0, 2)
-    assert "xrtw-status-no-record" in classes(panel, "Spectrum")
+    assert "xrtw-status-not-in-job" in classes(panel, "Spectrum")  # what the status request then said
     assert "xrtw-result-not-cancelled" in panel.summary._dom_classes
 
 
@@ -79,10 +87,13 @@ def test_cancel_codes_3_and_4_reach_rows_and_never_show_cancelled(emu, make_requ
     panel = CancelPanel(req)
     ok, per = click_cancel(panel, "LightCurve", "Spectrum").result(timeout=10)
     assert ok == 2 and per["LightCurve"]["code"] == code
-    assert f"xrtw-status-{slug}" in classes(panel, "LightCurve")
-    assert "xrtw-status-cancelled" not in classes(panel, "LightCurve")
+    # the follow-up status request tells the truth: code 3 cancelled nothing (still requested); the
+    # emulator's code 4 did cancel, but said it could not tell: build status -4 shows it cancelled
+    truth = "requested" if code == 3 else "cancelled"
+    assert f"xrtw-status-{truth}" in classes(panel, "LightCurve")
+    assert panel.history[-2]["codes"]["LightCurve"] == code
     assert "xrtw-status-cancelled" in classes(panel, "Spectrum")
-    assert not panel.rows["LightCurve"].checkbox.disabled  # can be tried again
+    assert panel.rows["LightCurve"].final == (code == 4)
 
 
 def test_all_cancelled_gives_ok_1(make_request):
@@ -123,10 +134,10 @@ def test_faults_give_ok_minus_1_with_a_message(emu, make_request, fault):
     ok, per = panel.cancel("all").result(timeout=20)
     assert ok == -1 and per["ERROR"]
     assert panel.error and "xrtw-result-http-error" in panel.summary._dom_classes
-    assert panel.error_line.layout.display == "block"
+    assert is_shown(panel.error_line)
     for name in panel.products:
         assert "xrtw-status-cancelled" not in classes(panel, name)
-    assert not panel.busy and not panel.cancel_button.disabled
+    assert not panel.busy and not ("xrtw-is-busy" in panel._dom_classes)
 
 
 def test_lost_reply_is_not_shown_as_cancelled(emu, make_request):
@@ -147,14 +158,14 @@ def test_confirmation_names_products_and_back_sends_nothing(emu, make_request):
     panel = CancelPanel(req)
     tick(panel, "LightCurve", "Spectrum")
     panel.cancel_button.click()
-    assert panel.confirm_box.layout.display == "flex"
+    assert is_shown(panel.confirm_box)
     assert "Cancel 2 products: LightCurve, Spectrum?" in panel.confirm_text.value
     assert "cannot be undone" in panel.confirm_text.value
     panel.back_button.click()
-    assert panel.confirm_box.layout.display == "none"
+    assert not is_shown(panel.confirm_box)
     assert emu.request_count("cancel") == 0
     assert panel.selected == ["LightCurve", "Spectrum"]
-    assert not panel.cancel_button.disabled
+    assert not ("xrtw-is-busy" in panel._dom_classes)
 
 
 def test_double_click_sends_one_request_and_handler_returns_first(emu, make_request):
@@ -165,14 +176,14 @@ def test_double_click_sends_one_request_and_handler_returns_first(emu, make_requ
     panel.cancel_button.click()
     fut = panel.last_action
     assert fut is not None and not fut.done()  # the handler returned before the delayed reply
-    assert panel.busy and panel.cancel_button.disabled and panel.refresh_button.disabled
+    assert panel.busy and ("xrtw-is-busy" in panel._dom_classes)
     assert "Cancelling 2 products" in panel.busy_indicator.value
     panel.cancel_button.click()
     assert panel.cancel() is fut  # the method also joins the in-flight call
     ok, _ = fut.result(timeout=10)
     assert ok == 1
     assert emu.request_count("cancel") == 1
-    assert not panel.busy and not panel.cancel_button.disabled
+    assert not panel.busy and not ("xrtw-is-busy" in panel._dom_classes)
 
 
 def test_busy_trait_is_observable(emu, make_request):
@@ -187,21 +198,21 @@ def test_busy_trait_is_observable(emu, make_request):
 def test_unsubmitted_request_removes_without_a_request(emu, make_request):
     req = make_request("LightCurve", "Spectrum", "StandardPos", submit=False)
     panel = CancelPanel(req)
-    assert panel.notice.layout.display == "block" and "not been submitted" in panel.notice.value
-    assert panel.cancel_button.layout.display == "none"
-    assert panel.remove_button.layout.display != "none"
+    assert is_shown(panel.notice) and "not been submitted" in panel.notice.value
+    assert not is_shown(panel.cancel_button)
+    assert is_shown(panel.remove_button)
     assert all("xrtw-status-not-submitted" in classes(panel, n) for n in panel.products)
     tick(panel, "Spectrum")
     panel.remove_button.click()
     assert req.products == ["LightCurve", "StandardPos"]
     assert panel.products == ["LightCurve", "StandardPos"]
-    assert panel.history[-1]["action"] == "remove" and panel.history[-1]["asked"] == ["Spectrum"]
+    assert panel.history[-1]["action"] == "remove" and "Spectrum" in panel.history[-1]["text"]
     assert panel.cancel("all").result(timeout=1) is None and "not been submitted" in panel.error
     assert emu.request_count() == 0
     # once submitted, a refresh switches the panel to cancelling
     assert req.submit()
     panel.refresh().result(timeout=10)
-    assert panel.cancel_button.layout.display != "none" and panel.remove_button.layout.display == "none"
+    assert is_shown(panel.cancel_button) and not is_shown(panel.remove_button)
 
 
 def test_refresh_shows_build_status_and_progress_and_disables_finished(emu, make_request):
@@ -212,8 +223,8 @@ def test_refresh_shows_build_status_and_progress_and_disables_finished(emu, make
     assert set(statuses) == {"LightCurve", "Spectrum", "Image"}
     assert "xrtw-status-running" in classes(panel, "LightCurve")
     assert "xrtw-status-complete" in classes(panel, "Image")
-    assert panel.rows["Image"].checkbox.disabled and not panel.rows["LightCurve"].checkbox.disabled
-    progress = panel.rows["LightCurve"].text.value
+    assert panel.rows["Image"].final and not panel.rows["LightCurve"].final
+    progress = panel.rows["LightCurve"].state.value
     assert "ACTIVE" in progress and "xrtw-progress" in progress and "<em>all</em>" in progress
     panel.select_all()
     assert panel.selected == ["LightCurve", "Spectrum"]
@@ -237,12 +248,12 @@ def test_standardpos_warning_while_astrompos_waits(emu, make_request):
     panel = CancelPanel(req)
     panel.refresh().result(timeout=10)
     assert panel.statuses["AstromPos"]["code"] == 5
-    assert panel.warning.layout.display == "none"
+    assert not is_shown(panel.warning)
     tick(panel, "StandardPos")
-    assert panel.warning.layout.display == "block"
+    assert is_shown(panel.warning)
     assert "AstromPos" in panel.warning.value and "depends on" in panel.warning.value
     panel.rows["StandardPos"].checkbox.value = False
-    assert panel.warning.layout.display == "none"
+    assert not is_shown(panel.warning)
 
 
 def test_xss_in_server_texts_arrives_escaped(emu, make_request):
@@ -251,15 +262,16 @@ def test_xss_in_server_texts_arrives_escaped(emu, make_request):
     emu.advance(30)
     panel = CancelPanel(req)
     panel.refresh().result(timeout=10)
-    shown = panel.rows["LightCurve"].text.value
+    shown = panel.rows["LightCurve"].state.value
     assert XSS not in shown and html.escape(XSS) in shown
     panel.cancel(["LightCurve"]).result(timeout=10)
-    shown = panel.rows["LightCurve"].text.value
+    shown = panel.rows["LightCurve"].state.value
     assert XSS not in shown and html.escape(XSS) in shown
     emu.inject("cancel", "refuse", error=XSS)
     panel.cancel(["Spectrum"]).result(timeout=10)
     assert XSS not in panel.error_line.value and html.escape(XSS) in panel.error_line.value
-    assert XSS not in panel.history_html.value
+    panel.history_box.selected_index = 0
+    assert XSS not in panel.history_html.value and html.escape(XSS) in panel.history_html.value
     bundle = panel._repr_mimebundle_()
     assert XSS not in bundle["text/html"]
 
@@ -281,7 +293,7 @@ def test_history_records_every_action(emu, make_request):
     emu.inject("cancel", "status", status=503, count=5)
     panel.cancel(["Spectrum"]).result(timeout=20)
     history = panel.history
-    assert [h["action"] for h in history] == ["refresh", "cancel", "cancel"]
+    assert [h["action"] for h in history] == ["status", "cancel", "cancel"]
     assert history[1]["asked"] == ["LightCurve"] and history[1]["ok"] == 1
     assert history[1]["codes"] == {"LightCurve": 0}
     assert history[2]["ok"] == -1 and "503" in history[2]["error"]
@@ -303,8 +315,8 @@ def test_unexpected_exception_is_shown_and_buttons_come_back(make_request):
     tick(panel, "LightCurve")
     panel.cancel_button.click()
     panel.last_action.result(timeout=10)
-    assert "surprise" in panel.error and panel.error_line.layout.display == "block"
-    assert not panel.busy and not panel.cancel_button.disabled
+    assert "surprise" in panel.error and is_shown(panel.error_line)
+    assert not panel.busy and not ("xrtw-is-busy" in panel._dom_classes)
 
 
 def test_nothing_ticked_says_so(emu, make_request):
@@ -328,7 +340,7 @@ def test_static_fallback_bundle(emu, make_request):
     panel.cancel(["LightCurve"]).result(timeout=10)
     bundle = panel._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert "LightCurve" in bundle["text/plain"] and "Cancelled (0)" in bundle["text/plain"]
+    assert "LightCurve" in bundle["text/plain"] and "Cancelled (cancel code 0)" in bundle["text/plain"]
     assert "<table>" in bundle["text/html"] and codes.CANCEL_CODE[0].colour in bundle["text/html"]
 
 
@@ -408,8 +420,8 @@ def test_an_unknown_build_code_from_swifttools_is_shown_as_unknown(emu):
     panel.refresh().result(timeout=10)
     assert panel.statuses["StandardPos"]["slug"] == "unknown-code"
     assert "xrtw-status-unknown-code" in classes(panel, "StandardPos")
-    assert "Not in job" not in panel.rows["StandardPos"].badge.value
-    assert not panel.rows["StandardPos"].checkbox.disabled  # unknown is never final
+    assert "Not in job" not in panel.rows["StandardPos"].state.value
+    assert not panel.rows["StandardPos"].final  # unknown is never final
 
 
 def test_closing_the_panel_closes_every_widget_it_made(make_request):
@@ -418,6 +430,6 @@ def test_closing_the_panel_closes_every_widget_it_made(make_request):
     req = make_request("LightCurve", "Spectrum")
     before = set(ipywidgets.widgets.widget._instances)
     panel = CancelPanel(req)
-    assert len(set(ipywidgets.widgets.widget._instances) - before) > 40
+    assert len(set(ipywidgets.widgets.widget._instances) - before) > 20
     panel.close()
     assert set(ipywidgets.widgets.widget._instances) - before == set()

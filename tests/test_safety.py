@@ -93,7 +93,7 @@ def _full_session(base_url: str, emu: Emulator) -> None:
     panel = CancelPanel(req, confirm=False)
     panel.refresh().result(timeout=10)
     panel.cancel(["StandardPos"]).result(timeout=10)
-    assert "xrtw-status-cancelled" in panel.rows["StandardPos"].box._dom_classes
+    assert "xrtw-status-cancelled" in panel.rows["StandardPos"].state._dom_classes
     board = JobBoard(USER, base_url=base_url, load=False)
     board.reload().result(timeout=10)
     board.refresh().result(timeout=10)

@@ -19,6 +19,8 @@ import pytest
 
 from xrt_widgets import CancelPanel, XRTProductRequest
 
+from xrt_widgets.ui.parts import is_shown
+
 from support import GLOBALS, USER, unanswered_listener
 
 APACHE_BODIES = {
@@ -63,8 +65,8 @@ def panel_error(req) -> str:
     ok, per = panel.cancel("all").result(timeout=30)
     assert ok == -1 and panel.error.startswith(per["ERROR"])  # the panel may add advice after it
     assert html.escape(per["ERROR"]) in panel.error_line.value
-    assert panel.error_line.layout.display == "block" and "xrtw-result-http-error" in panel.summary._dom_classes
-    assert not panel.busy and not panel.cancel_button.disabled
+    assert is_shown(panel.error_line) and "xrtw-result-http-error" in panel.summary._dom_classes
+    assert not panel.busy and not ("xrtw-is-busy" in panel._dom_classes)
     return per["ERROR"]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Optional
 
@@ -25,18 +26,31 @@ import ipywidgets as widgets
 import traitlets
 
 from . import codes
+from .adapter import RequestAdapter
 from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Timeout, Transport
 from .errors import XRTError
-from .panel import CancelPanel, _Actions, button, close_all, escape, stylesheet
+from .jobs import job_state
 from .products import resolve
 from .protocol import ListingResult, parse_listing
-from .request import XRTProductRequest, _count_active_jobs, _list_old_jobs
+from .request import XRTProductRequest, count_active_jobs_with, list_jobs_with
+from .ui.actions import ActionRunner
+from .ui.html import escape, stylesheet
+from .ui.panel import CancelPanel
+from .ui.parts import close_all, set_classes
+from .ui.rows import plain_status
+
+
+def button(**kw: Any) -> widgets.Button:
+    """A Button sized to its label, with a Layout of its own (buttons are shown and hidden apart)."""
+    return widgets.Button(layout=widgets.Layout(width="auto"), **kw)
 
 __all__ = ["JobBoard", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF"]
 
 MIN_INTERVAL = 10.0
 DEFAULT_INTERVAL = 60.0
 MAX_BACKOFF = 900.0
+#: A backstop for one bulk action of the board (each of its requests has the board's own deadline).
+_BULK_DEADLINE = 3600.0
 
 
 class _Results(dict):
@@ -74,8 +88,10 @@ class _JobRow:
                                                   base_url=board.transport.base_url, session=board.transport.session,
                                                   timeout=board.transport.timeout,
                                                   deadline=board.transport.deadline)
-        self.statuses: dict[str, dict] = {}  # long name -> {"code", "slug", "source"}
-        self.stale = True
+        self.adapter = RequestAdapter(self.request)
+        self.state = job_state(self.adapter.job_key(), self.products)
+        me = weakref.WeakMethod(self._on_state)
+        self._unobserve = self.state.observe(lambda state, changed: (m := me()) and m())
         self.result: Optional[tuple] = None
         self.error = ""
         self.panel: Optional[CancelPanel] = None
@@ -98,34 +114,44 @@ class _JobRow:
         self._slug = ""
         self.render()
 
-    # -- state ---------------------------------------------------------------------------------
+    # -- state: the job's shared record --------------------------------------------------------
+    @property
+    def statuses(self) -> dict:
+        """Long name -> what is known of it, as plain data (only products the server has told about).
+
+        Read from the job's shared record: what every view of this job shows.
+        """
+        return {n: plain_status(s) for n, s in self.state.statuses.items() if s.family != "local"}
+
+    @property
+    def stale(self) -> bool:
+        """Whether nothing has been learned of any product yet."""
+        return all(s.family == "local" for s in self.state.statuses.values())
+
     @property
     def finished(self) -> bool:
         """True when no product can still be cancelled (or the job's products are no longer held)."""
         if not self.products:
             return True
-        if self.info.get("hasProd") is False and not self.statuses:
+        if self.info.get("hasProd") is False and self.stale:
             return True  # the products were built and have since been deleted: nothing to cancel
-        return all(self._terminal(n) for n in self.products)
-
-    def _terminal(self, name: str) -> bool:
-        status = self.statuses.get(name)
-        if not status:
-            return False
-        family = "cancel_code" if status["source"] == "cancel" else "build_status"
-        return codes.lookup(family, status["code"]).terminal
+        return not self.state.unfinished()
 
     def unfinished(self) -> list[str]:
-        return [n for n in self.products if not self._terminal(n)]
+        return [n for n in self.state.unfinished() if n in self.products]
+
+    def _on_state(self) -> None:
+        if not self.board._closed:
+            self.render()
 
     # -- panel ---------------------------------------------------------------------------------
     def ensure_panel(self) -> CancelPanel:
         if self.panel is None:
+            # The panel reads and writes the same record as this row: the two always agree.
             self.panel = CancelPanel(self.request, confirm=True, executor=self.board._pool,
-                                     deadline=self.board.transport.deadline,
+                                     deadline=self.board.transport.deadline, refresh_on_display=False,
                                      title=f"Job {self.job_id}: {self.info.get('Name', '')}")
             self.panel.style_sheet.value = ""  # the board carries the stylesheet once
-            self.panel.observe(self._on_panel_statuses, names=["statuses"])
             self.detail.children = (self.panel,)
         return self.panel
 
@@ -137,13 +163,6 @@ class _JobRow:
             self.toggle.icon = "chevron-up" if change["new"] else "chevron-down"
         except Exception as exc:
             self.board._show_error(f"Could not open job {self.job_id}: {exc}")
-
-    def _on_panel_statuses(self, change: dict) -> None:
-        for name, status in change["new"].items():
-            if status.get("source") in ("cancel", "status"):
-                self.statuses[name] = {"code": status["code"], "slug": status["slug"], "source": status["source"]}
-                self.stale = False
-        self.render()
 
     def selected_products(self) -> list[str]:
         """What a bulk cancel asks for this job: the products ticked in its panel, else all of a ticked job."""
@@ -157,27 +176,35 @@ class _JobRow:
     def cancel(self, names: list[str]) -> Future:
         if self.panel is not None:
             return self.panel.cancel(names)
-        return self.board._pool.submit(self.request.cancelProducts, list(names))
+        return self.board._pool.submit(self._cancel, tuple(names))
 
     def refresh(self) -> Future:
         names = self.unfinished()
         if self.panel is not None:
             return self.panel.refresh()
-        return self.board._pool.submit(self.request.checkProductStatus, names)
+        return self.board._pool.submit(self._status, tuple(names))
+
+    def _cancel(self, names: tuple[str, ...]) -> tuple[int, dict]:
+        """In the board's pool: one cancel request, then one status request for what it did not cancel."""
+        outcome = self.adapter.cancel_outcome(names)
+        follow_up = self.state.apply_cancel(outcome)
+        if follow_up:
+            self.state.apply_status(self.adapter.status_outcome(follow_up))
+        return outcome.as_pair()
+
+    def _status(self, names: tuple[str, ...]) -> dict:
+        outcome = self.adapter.status_outcome(names)
+        self.state.apply_status(outcome)
+        if outcome.error:
+            return {"ERROR": outcome.error}
+        return {n: {"statusCode": s.code, "statusText": s.text} for n, s in outcome.statuses.items()}
 
     def apply_cancel(self, names: list[str], value: Any) -> None:
         if value is None:  # the panel refused locally (nothing sent)
             return
         ok, per = value
         self.result = (ok, per)
-        if "ERROR" in per:
-            self.error = str(per["ERROR"])
-        else:
-            self.error = ""
-            for name in names:
-                code = per[name]["code"]
-                self.statuses[name] = {"code": code, "slug": codes.lookup("cancel_code", code).slug,
-                                       "source": "cancel"}
+        self.error = str(per["ERROR"]) if "ERROR" in per else ""
         self.checkbox.value = False
         self.render()
 
@@ -188,13 +215,6 @@ class _JobRow:
             self.error = str(value["ERROR"])
             self.render()
             raise XRTError(self.error)
-        for name in names:
-            entry = value.get(name) if isinstance(value, dict) else None
-            if isinstance(entry, dict):
-                code = entry.get("statusCode")
-                self.statuses[name] = {"code": code, "slug": codes.lookup("build_status", code).slug,
-                                       "source": "status"}
-        self.stale = False
         self.error = ""
         self.render()
 
@@ -203,16 +223,15 @@ class _JobRow:
         info = self.info
         held = "products held" if info.get("hasProd") else "products no longer held"
         parts = []
+        statuses = self.state.statuses
         for name in self.products:
-            status = self.statuses.get(name)
-            if status:
-                family = "cancel_code" if status["source"] == "cancel" else "build_status"
-                code = codes.lookup(family, status["code"])
-                parts.append(f'<span title="{escape(code.meaning)}">{escape(name)} {code.icon} '
-                             f"{escape(code.label)}</span>")
+            status = statuses[name]
+            if status.family != "local":
+                parts.append(f'<span title="{escape(status.info.meaning)} ({escape(status.raw)})">{escape(name)} '
+                             f'<span aria-hidden="true">{status.icon}</span> {escape(status.words)}</span>')
             else:
                 parts.append(escape(name))
-        stale = ' <i class="xrtw-stale">(status not checked yet)</i>' if self.stale and not self.statuses else ""
+        stale = ' <i class="xrtw-stale">(status not checked yet)</i>' if self.stale else ""
         result = ""
         if self.result is not None:
             rc = codes.lookup("cancel_result", self.result[0])
@@ -222,9 +241,8 @@ class _JobRow:
                               f" · {held}<br>{' · '.join(parts) or 'no products'}{stale}{result}{error}")
         slug = self._row_slug()
         if slug != self._slug:
-            if self._slug:
-                self.header.remove_class(f"xrtw-status-{self._slug}")
-            self.header.add_class(f"xrtw-status-{slug}")
+            set_classes(self.header, add=(f"xrtw-status-{slug}",),
+                        remove=(f"xrtw-status-{self._slug}",) if self._slug else ())
             self._slug = slug
         self.checkbox.disabled = self.finished
 
@@ -241,7 +259,7 @@ class _JobRow:
         return "running"
 
 
-class JobBoard(_Actions, widgets.VBox):
+class JobBoard(widgets.VBox):
     """Every job of a user, with its products, in one panel.
 
     Parameters
@@ -301,8 +319,10 @@ class JobBoard(_Actions, widgets.VBox):
         self._timer: Any = None
         self._current_delay = 0.0
         self._lock = threading.RLock()
-        self._inflight: Optional[Future] = None
         self._last_action: Optional[Future] = None
+        # A bulk action asks many jobs, each request with its own deadline: the action's own is a backstop.
+        self._runner = ActionRunner(deadline=_BULK_DEADLINE, on_busy=self._set_busy,
+                                    on_error=lambda message: self._show_error(message))
         self._closed = False
         self.last_refresh_utc = ""
         self.entries: dict[int, _JobRow] = {}
@@ -389,9 +409,9 @@ class JobBoard(_Actions, widgets.VBox):
         in :attr:`listing_note` and :attr:`skipped`; they never hide the others.
         """
         def work():
-            jobs = _list_old_jobs(self.transport, self.user)
+            jobs = list_jobs_with(self.transport, self.user)
             try:
-                active: Optional[int] = _count_active_jobs(self.transport, self.user)
+                active: Optional[int] = count_active_jobs_with(self.transport, self.user)
             except XRTError:
                 active = None
             # Checking thousands of entries and building their widgets takes seconds: done here, off the
@@ -444,7 +464,7 @@ class JobBoard(_Actions, widgets.VBox):
     def _count_active(self) -> Optional[int]:
         """countActiveJobs, or None if the count failed (the board keeps its last figure)."""
         try:
-            return _count_active_jobs(self.transport, self.user)
+            return count_active_jobs_with(self.transport, self.user)
         except XRTError:
             return None
 
@@ -484,7 +504,7 @@ class JobBoard(_Actions, widgets.VBox):
         polled, failures, active = value
         self._show_quota(active)
         self.last_refresh = self._clock()
-        self.last_refresh_utc = time.strftime("%H:%M:%S UTC", time.gmtime())
+        self.last_refresh_utc = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         if failures:
             self._show_error("Refresh failed for " + "; ".join(failures))
             self._current_delay = min(max(self._current_delay, self.interval) * 2, MAX_BACKOFF)
@@ -555,7 +575,8 @@ class JobBoard(_Actions, widgets.VBox):
                 results[job_id] = value
             return _Results(results, active=self._count_active())
 
-        return self._start("cancel", f"Cancelling in {len(chosen)} jobs…", work, self._apply_bulk)
+        return self._start("cancel", f"Cancelling in {len(chosen)} jobs…", work, self._apply_bulk,
+                           names=tuple(f"{j}:{n}" for j, names in sorted(chosen.items()) for n in names))
 
     def _apply_bulk(self, results: "_Results") -> None:
         self._show_quota(results.active)
@@ -587,19 +608,34 @@ class JobBoard(_Actions, widgets.VBox):
         except Exception as exc:  # the boundary: show, never only log
             self._show_error(f"{type(exc).__name__}: {exc}")
 
-    def _start(self, kind: str, label: str, work: Callable[[], Any], apply: Callable[[Any], None]) -> Future:
-        def on_error(exc: Exception) -> None:
-            self._show_error(f"{type(exc).__name__}: {exc}")
-            if self.auto_refresh and kind in ("refresh", "reload"):
-                self._current_delay = min(max(self._current_delay, self.interval) * 2, MAX_BACKOFF)
-                self._render_since()
-                self._after_poll()
+    def _start(self, kind: str, label: str, work: Callable[[], Any], apply: Callable[[Any], None],
+               names: tuple[str, ...] = ()) -> Future:
+        """Run ``work()`` then ``apply(value)`` (under the lock) as one action of the board's runner.
 
-        def in_a_thread(fn: Callable, *args: Any) -> None:
-            # not the bounded pool: the work waits on futures that run there
-            threading.Thread(target=fn, args=args, daemon=True, name="xrt_widgets-board-action").start()
+        The same action (kind and names) joins the one waiting or in flight;
+        any other waits its turn. The runner's threads are its own, not the
+        bounded pool: the work waits on futures that run there.
+        """
+        def run(_names: tuple[str, ...]) -> Any:
+            try:
+                value = work()
+                with self._lock:
+                    apply(value)
+                return value
+            except Exception:
+                if self.auto_refresh and kind in ("refresh", "reload"):
+                    self._current_delay = min(max(self._current_delay, self.interval) * 2, MAX_BACKOFF)
+                    self._render_since()
+                    self._after_poll()
+                raise
 
-        return self._launch(label, work, apply, on_error, in_a_thread, kind=kind)
+        self._last_action = self._runner.submit(kind, names, run, label=label)
+        return self._last_action
+
+    def _show_error(self, text: str) -> None:
+        self.error = text or ""
+        self.error_line.value = f"⚠ {escape(text)}" if text else ""
+        self.error_line.layout.display = "block" if text else "none"
 
     def _set_busy(self, busy: bool, label: str = "") -> None:
         self.busy = busy
@@ -645,10 +681,10 @@ class JobBoard(_Actions, widgets.VBox):
         self.since.value = escape(self._since_text() + " · auto-refresh stopped: every job is finished")
 
     def _since_text(self) -> str:
+        # An absolute time: a static "N s ago" would be false a second after it was drawn.
         if self.last_refresh is None:
             return "Not refreshed yet"
-        ago = max(0, int(self._clock() - self.last_refresh))
-        return f"Last refresh at {self.last_refresh_utc} ({ago} s ago)"
+        return f"Last refresh at {self.last_refresh_utc}"
 
     @property
     def seconds_since_refresh(self) -> Optional[float]:
@@ -670,7 +706,9 @@ class JobBoard(_Actions, widgets.VBox):
             return
         self._closed = True
         self._cancel_timer()
+        self._runner.close()
         for entry in self.entries.values():
+            entry._unobserve()
             if entry.panel is not None:
                 entry.panel.close()
         close_all(self)

@@ -704,11 +704,11 @@ class XRTProductRequest:
 
     def listOldJobs(self) -> list:
         """Every job this user has submitted, most recent first, entries unchecked (see :func:`listOldJobs`)."""
-        return _list_old_jobs(self._transport, self._user)
+        return list_jobs_with(self._transport, self._user)
 
     def countActiveJobs(self) -> int:
         """How many of this user's jobs are queued or running."""
-        return _count_active_jobs(self._transport, self._user)
+        return count_active_jobs_with(self._transport, self._user)
 
     def close(self) -> None:
         """Close the HTTP session this request made (a session passed in is left open)."""
@@ -835,11 +835,12 @@ def _parse_status(data: dict, chosen: list[Product], *, url: str) -> dict:
 
 # -- module functions ---------------------------------------------------------------------------
 
-_JOB_KEYS = ("JobID", "Name", "DateSubmitted") + LONG_NAMES[:6] + ("hasProd",)
+def list_jobs_with(transport: Transport, user: str) -> list:
+    """``listOldJobs`` through ``transport``: the reply's ``jobs`` list, entries unchecked.
 
-
-def _list_old_jobs(transport: Transport, user: str) -> list:
-    """The reply's ``jobs`` list, entries unchecked: one bad entry must not hide the others."""
+    One bad entry must not hide the others: check them with
+    :func:`xrt_widgets.protocol.parse_listing`.
+    """
     reply = transport.post("list", {"UserID": user})
     jobs = reply.data["jobs"]
     if not isinstance(jobs, list):
@@ -847,7 +848,8 @@ def _list_old_jobs(transport: Transport, user: str) -> list:
     return jobs
 
 
-def _count_active_jobs(transport: Transport, user: str) -> int:
+def count_active_jobs_with(transport: Transport, user: str) -> int:
+    """``countActiveJobs`` through ``transport``: the user's jobs queued or running."""
     reply = transport.post("count", {"UserID": user})
     num = _as_int(reply.data["numJobs"])
     if isinstance(num, bool) or not isinstance(num, int):
@@ -890,7 +892,7 @@ def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout =
     XRTError
         If the request fails, or the reply has no ``jobs`` list.
     """
-    return _one_off(_list_old_jobs, user, base_url, timeout, session, deadline)
+    return _one_off(list_jobs_with, user, base_url, timeout, session, deadline)
 
 
 def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
@@ -902,7 +904,7 @@ def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeo
     XRTError
         If the request fails or the reply cannot be understood.
     """
-    return _one_off(_count_active_jobs, user, base_url, timeout, session, deadline)
+    return _one_off(count_active_jobs_with, user, base_url, timeout, session, deadline)
 
 
 def _product_methods(product: Product) -> None:

@@ -35,6 +35,16 @@ def row(page, name):
     return page.locator(f".xrtw-panel .xrtw-product-{name}").first
 
 
+def state(page, name):
+    """The element that carries a row's status class (the row's colour follows it in CSS)."""
+    return row(page, name).locator(".xrtw-state")
+
+
+def looks_inactive(locator) -> bool:
+    """A final product's checkbox: it takes no pointer events and is faded (set by the stylesheet)."""
+    return locator.evaluate("e => getComputedStyle(e).pointerEvents === 'none' && getComputedStyle(e).opacity < 1")
+
+
 def tick(page, *names):
     for name in names:
         row(page, name).locator("input[type='checkbox']").check()
@@ -47,33 +57,37 @@ def cancel_with_confirmation(page, expected_prompt: str):
 
 
 def cancel_flow(page, artifacts_dir: Path, shot: str) -> None:
-    """The flow of the issue: cancel two running products, then a finished one with a running one."""
+    """The flow of the issue: the status asked on display, two running products cancelled, then one more."""
     panel = page.locator(".xrtw-panel").first
     expect(panel).to_be_visible(timeout=60_000)
-    expect(row(page, "LightCurve")).to_have_class(re.compile(r"\bxrtw-status-not-checked\b"))
+    # shown, the panel asks the build status of its products at once (one request)
+    expect(state(page, "LightCurve")).to_have_class(re.compile(r"\bxrtw-status-(running|queued|requested)\b"),
+                                                    timeout=30_000)
     untouched_before = background(row(page, "AstromPos"))
 
     tick(page, "LightCurve", "Spectrum")
     cancel_with_confirmation(page, "Cancel 2 products: LightCurve, Spectrum?")
     cancelled = rgb(codes.CANCEL_CODE[0].colour)
     for name in ("LightCurve", "Spectrum"):
-        expect(row(page, name)).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
+        expect(state(page, name)).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
         assert background(row(page, name)) == cancelled
         expect(row(page, name)).to_contain_text("Job cancelled OK")
-        expect(row(page, name).locator("input[type='checkbox']")).to_be_disabled()
+        assert looks_inactive(row(page, name).locator("input[type='checkbox']"))
     assert background(row(page, "AstromPos")) == untouched_before != cancelled
     expect(page.locator(".xrtw-summary").first).to_have_class(re.compile(r"\bxrtw-result-ok\b"))
 
-    # Image is already complete on the emulator: cancelling it finds it finished
-    tick(page, "Image", "StandardPos")
-    cancel_with_confirmation(page, "Cancel 2 products: StandardPos, Image?")
-    expect(row(page, "Image")).to_have_class(re.compile(r"\bxrtw-status-finished\b"))
-    assert background(row(page, "Image")) == rgb(codes.CANCEL_CODE[1].colour)
-    expect(row(page, "StandardPos")).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
+    # Image completes at once on the demo emulator: the status asked on display shows it complete, and a
+    # complete product can no longer be ticked
+    expect(state(page, "Image")).to_have_class(re.compile(r"\bxrtw-status-complete\b"))
+    assert background(row(page, "Image")) == rgb(codes.BUILD_STATUS[4].colour)
+    assert looks_inactive(row(page, "Image").locator("input[type='checkbox']"))
+    tick(page, "StandardPos")
+    cancel_with_confirmation(page, "Cancel 1 product: StandardPos?")
+    expect(state(page, "StandardPos")).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
     summary = page.locator(".xrtw-summary").first
-    expect(summary).to_have_class(re.compile(r"\bxrtw-result-partial\b"))
-    expect(summary).to_contain_text("ok = 2")
-    assert background(summary) == rgb(codes.CANCEL_RESULT[2].colour)
+    expect(summary).to_have_class(re.compile(r"\bxrtw-result-ok\b"))
+    expect(summary).to_contain_text("ok = 1")
+    assert background(summary) == rgb(codes.CANCEL_RESULT[1].colour)
     panel.screenshot(path=str(artifacts_dir / shot))
 
 
@@ -168,6 +182,38 @@ def test_job_board_bulk_cancel_in_two_jobs(page, start_emulator_server, lab_serv
     board.locator("button.xrtw-board-cancel").click()
     expect(board).to_contain_text("Cancel 1 product in 1 job?")
     board.locator("button.xrtw-board-confirm").click()
-    expect(job.locator(".xrtw-product-Spectrum")).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
-    expect(job.locator(".xrtw-product-Image")).not_to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
+    expect(job.locator(".xrtw-product-Spectrum .xrtw-state")).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
+    expect(job.locator(".xrtw-product-Image .xrtw-state")).not_to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
     expect(board.locator(".xrtw-job-1003")).to_have_class(re.compile(r"\bxrtw-status-ok\b"))
+
+
+def test_a_rerun_cell_shows_what_is_known_of_the_job(page, lab_server, open_lab_notebook, tmp_path, artifacts_dir):
+    """Cancel LightCurve, re-run the ``CancelPanel(req)`` cell, cancel it again: the new panel says Cancelled
+    (already cancelled), in the cancelled colour, never "Finished"; one cancel and no status request more."""
+    nb = new_notebook(cells=[new_code_cell('''
+from xrt_widgets import CancelPanel, Emulator, XRTProductRequest
+emu = Emulator(manual_clock=True).start()
+req = XRTProductRequest("x@example.org", base_url=emu.base_url)
+req.setGlobalPars(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21)
+req.addLightCurve()
+assert req.submit()
+first = CancelPanel(req, confirm=False)
+print("first", first.cancel(["LightCurve"]).result(timeout=30))
+emu.reset_counts()'''), new_code_cell('''panel = CancelPanel(req, confirm=False)  # the re-run cell
+panel'''), new_code_cell('''again = panel.cancel(["LightCurve"]).result(timeout=30)
+print("again", again, "cancel requests", emu.request_count("cancel"), "status requests", emu.request_count("status"))''')],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    root = tmp_path / "rerun"
+    root.mkdir()
+    nbformat.write(nb, root / "rerun.ipynb")
+    lab = lab_server(root_dir=root)
+    open_lab_notebook(page, lab, "rerun.ipynb")
+    expect(page.locator(".jp-OutputArea-output", has_text="cancel requests 1 status requests 0").first).to_be_visible(
+        timeout=60_000)
+    expect(page.locator(".jp-OutputArea-output", has_text="again (0, {'LightCurve': {'code': 1,").first).to_be_visible()
+    light_curve = state(page, "LightCurve")
+    expect(light_curve).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
+    expect(light_curve).to_contain_text("Cancelled (already cancelled)")
+    expect(light_curve).not_to_contain_text("Finished")
+    assert background(row(page, "LightCurve")) == rgb(codes.CANCEL_CODE[0].colour)
+    page.locator(".xrtw-panel").first.screenshot(path=str(artifacts_dir / "panel-rerun-cell.png"))

@@ -1,0 +1,90 @@
+"""A product's row, and the plain forms of what a view shows (statuses as dicts, the history as a table).
+
+A row is three widget models, whatever the status: a checkbox (the
+product's name), the status HTML, and the box holding both; layouts and
+styles are the view's shared ones. The status HTML carries the status
+class, so that a change of status costs one message (value and class in
+one batch); the row's colour and the inactive look of a final product's
+checkbox follow it in CSS.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Callable
+
+from ..codes import Status
+from .html import STATUS_CLASS, escape, status_html
+from .parts import Parts
+
+__all__ = ["ProductRow", "plain_status", "history_table"]
+
+
+class ProductRow:
+    """The widgets of one product's row, and the status they show now."""
+
+    def __init__(self, parts: Parts, name: str, on_tick: Callable[[dict], None], status: Status) -> None:
+        self.name = name
+        self.checkbox = parts.checkbox(name, "xrtw-tick")
+        self.checkbox.observe(on_tick, names=["value"])
+        self.status = status  # made showing it: no update follows the creation
+        self.state = parts.html(status_html(status), *self._classes(status))
+        self.box = parts.hbox((self.checkbox, self.state), "xrtw-row", f"xrtw-product-{name}", layout=parts.row)
+
+    @staticmethod
+    def _classes(status: Status) -> tuple[str, ...]:
+        return (STATUS_CLASS, f"xrtw-status-{status.slug}") + (("xrtw-final",) if status.terminal else ())
+
+    @property
+    def slug(self) -> str:
+        """The slug of the status shown ('' before the first)."""
+        return "" if self.status is None else self.status.slug
+
+    @property
+    def final(self) -> bool:
+        """Whether the product shown can no longer be acted on (its checkbox looks and acts inactive)."""
+        return self.status is not None and self.status.terminal
+
+    def show(self, status: Status) -> None:
+        """Show ``status`` (nothing is sent when it reads the same as what is shown)."""
+        self.status = status
+        with self.state.hold_sync():
+            self.state.value = status_html(status)
+            self.state._dom_classes = self._classes(status)
+
+
+def plain_status(status: Status) -> dict:
+    """A status as the ``statuses`` trait shows it: plain data."""
+    return {"code": status.code if status.family != "local" else None, "text": status.text or status.info.meaning,
+            "slug": status.slug, "source": status.source, "family": status.family, "words": status.words}
+
+
+def _code_cell(name: str, code: Any, entry: dict) -> str:
+    reconciled = (entry.get("reconciled") or {}).get(name)
+    note = (entry.get("notes") or {}).get(name)
+    cell = f"{name}: {code}"
+    if note:
+        cell += f" ({note})"
+    if isinstance(reconciled, dict):
+        server = reconciled.get("server") if isinstance(reconciled.get("server"), dict) else {}
+        said = f"the server answered {server.get('code', '?')}"
+        if server.get("text") is not None:
+            said += f" “{server['text']}”"
+        cell += f" ({said}; {reconciled.get('note')})"
+    return cell
+
+
+def history_table(history: list[dict], limit: int = 50) -> str:
+    """The last ``limit`` entries of a job's history, newest first, as an escaped HTML table."""
+    rows = []
+    for entry in reversed(history[-limit:]):
+        when = entry["time"]
+        if isinstance(when, (int, float)):
+            when = _dt.datetime.fromtimestamp(when, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        detail = entry.get("error") or entry.get("text") or ", ".join(
+            _code_cell(k, v, entry) for k, v in (entry.get("codes") or {}).items())
+        rows.append("<tr><td style='white-space:nowrap'>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
+                    .format(escape(when), escape(entry["action"]), escape(", ".join(entry["asked"]) or "–"),
+                            escape("" if entry.get("ok") is None else entry["ok"]), escape(detail)))
+    return ("<table><tr><th>time (UTC)</th><th>action</th><th>asked</th><th>ok</th><th>codes / error</th></tr>"
+            + "".join(rows) + "</table>")
