@@ -398,3 +398,19 @@ def test_a_swifttools_request_that_hangs_frees_its_panel_at_the_deadline(emu):
                                   "within the 1 s deadline")
     assert panel.statuses.get("LightCurve", {}).get("slug") != "cancelled"
     panel.close()
+
+
+def test_a_retry_whose_back_off_ends_on_the_deadline_does_not_start(emu):
+    # stalls of 0.8 s, dropped and retried: the third attempt would start just as the 2 s deadline passes
+    transport = Transport(emu.base_url, deadline=2.0, retries=5, backoff=0.3)
+    emu.inject("count", "stall", count=6, seconds=0.8)
+    for _ in range(3):
+        start = time.monotonic()
+        with pytest.raises(TimeoutError_):
+            transport.post("count", {"UserID": USER})
+        assert time.monotonic() - start < 2.3
+        emu.clear_faults()
+        emu.inject("count", "stall", count=6, seconds=0.8)
+    emu.clear_faults()
+    assert transport.post("count", {"UserID": USER}).data["numJobs"] == 0
+    transport.close()

@@ -25,7 +25,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
 from urllib3.poolmanager import PoolManager, ProxyManager
 from urllib3.util.retry import Retry
 
@@ -86,10 +86,18 @@ class _DeadlineConnectionMixin:
 
     def connect(self) -> None:
         deadline = current_deadline()
-        if deadline is not None:  # a connect never waits past the deadline
-            left = max(deadline.remaining(), 0.001)
+        if deadline is not None:  # a connect never waits past the deadline, nor starts after it
+            left = deadline.remaining()
+            if deadline.expired or left <= 0:
+                raise ConnectTimeoutError(self, "the call's total deadline passed before this connection was made")
             self.timeout = left if not isinstance(self.timeout, (int, float)) else min(self.timeout, left)
         super().connect()  # type: ignore[misc]
+        if deadline is not None:
+            with deadline.locked():
+                if deadline.expired:  # it expired while connecting, with no socket yet to shut down
+                    self._xrtw_sock = self.sock
+                    self._xrtw_abort()
+                    raise ConnectTimeoutError(self, "the call's total deadline passed while connecting")
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         self._xrtw_join()
@@ -166,6 +174,13 @@ class DeadlineRetry(Retry):
         wait = super().get_backoff_time()
         deadline = current_deadline()
         return wait if deadline is None else min(wait, deadline.remaining())
+
+    def sleep(self, response: Any = None) -> None:
+        super().sleep(response)
+        deadline = current_deadline()
+        if deadline is not None and deadline.remaining() <= 0:
+            # The back-off ran up to the deadline: no attempt may start after it.
+            raise ConnectTimeoutError(None, "the call's total deadline passed while waiting to retry")
 
 
 def _expired() -> bool:
