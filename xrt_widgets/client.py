@@ -20,7 +20,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError
 
 from ._version import __version__
-from .deadline import DEFAULT_DEADLINE, check_deadline, scope_remaining
+from .deadline import DEFAULT_DEADLINE, Deadline, check_deadline, scope_remaining
 from .errors import HTTPStatusError, ReplyError, ServiceError, TimeoutError_, TransportError, XRTError
 from .markup import html_to_text
 from .urls import is_loopback, parse_base_url
@@ -209,7 +209,7 @@ class Transport:
                 else:
                     content = read_capped(response, MAX_REPLY_BYTES)
             except TooLarge as exc:
-                if deadline.expired:
+                if _passed(deadline):
                     raise _too_slow(url, seconds, exc) from exc
                 if response is not None and response.status_code != 200:
                     content = b""  # an error page past its excerpt: its status says enough
@@ -217,7 +217,7 @@ class Transport:
                     raise ReplyError(f"The reply from {url} is {exc}, larger than any valid reply; "
                                      "reading stopped there.", url=url, status=200) from None
             except Exception as exc:  # normalised in one place
-                if deadline.expired:
+                if _passed(deadline):
                     raise _too_slow(url, seconds, exc) from exc
                 raise XRTError.from_exception(exc, url) from exc
             finally:
@@ -313,6 +313,16 @@ def _no_proxies(base_url: str) -> dict:
     host = _host_of(base_url)
     return {f"{scheme}://{host}": None, scheme: None, f"all://{host}": None, "all": None,
             "http": None, "https": None}
+
+
+def _passed(deadline: Deadline) -> bool:
+    """Whether the call's time is up, even if the watchdog thread has not yet marked it expired.
+
+    A retry's back-off that ends on the deadline raises at once; the
+    watchdog may set ``expired`` a moment later, and that failure is still
+    the deadline's, not the connection's.
+    """
+    return deadline.expired or deadline.remaining() <= 0
 
 
 def _too_slow(url: str, seconds: float, cause: Optional[BaseException]) -> TimeoutError_:
