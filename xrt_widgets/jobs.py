@@ -130,6 +130,12 @@ class JobState:
         with self._lock:
             return plain_copy(list(self._history))
 
+    @property
+    def history_size(self) -> int:
+        """How many entries :attr:`history` holds (without copying them)."""
+        with self._lock:
+            return len(self._history)
+
     def known_final(self, name: str) -> bool:
         """Whether product ``name`` is known to have nothing left to cancel (its status is terminal)."""
         return self.status(name).terminal

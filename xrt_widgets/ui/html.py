@@ -13,11 +13,14 @@ the status HTML's value and class change together.
 
 from __future__ import annotations
 
+import re
+from typing import Any, Optional
+
 from .. import codes
 from ..codes import Status
 from ..markup import escape, render_progress
 
-__all__ = ["escape", "render_progress", "stylesheet", "status_html", "STATUS_CLASS"]
+__all__ = ["escape", "render_progress", "stylesheet", "status_html", "header_html", "notice_html", "STATUS_CLASS"]
 
 #: The class of the element that carries a row's status (and its ``xrtw-status-<slug>``).
 STATUS_CLASS = "xrtw-state"
@@ -80,3 +83,25 @@ def status_html(status: Status) -> str:
     if status.progress_text:
         body += f'<div class="xrtw-progress">{render_progress(status.progress_text)}</div>'
     return body
+
+
+def header_html(title: Optional[str], job_id: Any, products: int, url: Any) -> str:
+    """A panel's heading: its title (by default the JobID), how many products, and the job's page."""
+    if title is not None:
+        shown = escape(title)
+    elif job_id is not None:
+        shown = f"Swift XRT job {escape(job_id)}"
+    else:
+        shown = "Swift XRT request (not submitted)"
+    link = ""
+    if isinstance(url, str) and re.match(r"^https?://", url):
+        link = f' · <a href="{escape(url)}" target="_blank" rel="noopener noreferrer">job page</a>'
+    return f"<b>{shown}</b> · {products} product{'s' if products != 1 else ''}{link}"
+
+
+def notice_html(submit_error: Optional[str]) -> str:
+    """What an unsubmitted request's panel says, with the last submission's errors if it failed."""
+    failure = (f'<div class="xrtw-submit-error"><b>The last submission failed:</b>'
+               f'<div class="xrtw-text">{escape(submit_error)}</div></div>' if submit_error else "")
+    return ("This request has not been submitted yet, so nothing runs on the server. Tick products and press "
+            "<b>Remove selected</b> to take them out of the request before you submit it." + failure)

@@ -16,8 +16,6 @@ and class together; the row's colour follows it in CSS).
 from __future__ import annotations
 
 import datetime as _dt
-import html
-import re
 import threading
 import weakref
 from concurrent.futures import Executor, Future
@@ -28,15 +26,13 @@ import traitlets
 
 from .. import codes
 from ..adapter import RequestAdapter
-from ..codes import Status
 from ..jobs import JobState, job_state
-from ..markup import strip_tags
 from ..outcomes import CancelOutcome, StatusOutcome
 from ..products import LONG_NAMES, in_order, resolve
 from .actions import ActionRunner
-from .html import STATUS_CLASS, escape, status_html, stylesheet
+from .html import escape, header_html, notice_html, stylesheet
 from .parts import Parts, close_all, set_classes, shown
-from .rows import ProductRow, history_table, plain_status
+from .rows import ProductRow, history_table, plain_status, static_tables
 
 __all__ = ["CancelPanel"]
 
@@ -369,7 +365,7 @@ class CancelPanel(widgets.VBox):
                 if final:
                     self.selected = [n for n in self.selected if n not in final]
                 self._update_warning()
-                self.history_box.titles = (f"History ({len(self.state.history)})",)
+                self.history_box.titles = (f"History ({self.state.history_size})",)
                 self._render_history()
 
     def _final(self, name: str) -> bool:
@@ -377,27 +373,11 @@ class CancelPanel(widgets.VBox):
 
     # -- rendering --------------------------------------------------------------------------------
     def _notice_html(self) -> str:
-        if self._adapter.submitted:
-            return ""
-        failed = self._adapter.submit_error
-        failure = (f'<div class="xrtw-submit-error"><b>The last submission failed:</b>'
-                   f'<div class="xrtw-text">{escape(failed)}</div></div>' if failed else "")
-        return ("This request has not been submitted yet, so nothing runs on the server. Tick products and press "
-                "<b>Remove selected</b> to take them out of the request before you submit it." + failure)
+        return "" if self._adapter.submitted else notice_html(self._adapter.submit_error)
 
     def _header_html(self) -> str:
-        n = len(self._adapter.products)
-        if self._title is not None:
-            title = escape(self._title)
-        elif self._adapter.submitted:
-            title = f"Swift XRT job {escape(self._adapter.job_id)}"
-        else:
-            title = "Swift XRT request (not submitted)"
-        url = self._adapter.url
-        link = ""
-        if isinstance(url, str) and re.match(r"^https?://", url):
-            link = f' · <a href="{escape(url)}" target="_blank" rel="noopener noreferrer">job page</a>'
-        return f"<b>{title}</b> · {n} product{'s' if n != 1 else ''}{link}"
+        return header_html(self._title, self._adapter.job_id if self._adapter.submitted else None,
+                           len(self._adapter.products), self._adapter.url)
 
     def _render_history(self) -> None:
         if self.history_box.selected_index is not None:  # rendered when open: no traffic while closed
@@ -489,19 +469,7 @@ class CancelPanel(widgets.VBox):
             if self.refresh_on_display and self._adapter.submitted:
                 self.refresh(_quiet=True)
         data = super()._repr_mimebundle_(**kwargs) or {}
-        head = html.unescape(strip_tags(self.header.value))
-        statuses = self.state.statuses
-        def said(s: Status) -> str:
-            return f"{s.icon} {s.words}" + (f" ({s.raw})" if s.raw else "")
-
-        lines = [head] + [f"  {n:<12} {said(s):<34} {s.text}" for n, s in statuses.items()]
-        cells = "".join(
-            f'<tr class="xrtw-status-{escape(s.slug)}" style="background:{s.colour};color:{codes.TEXT_COLOUR}">'
-            f"<td>{escape(n)}</td><td>{escape(said(s))}</td><td>{escape(s.text)}</td></tr>"
-            for n, s in statuses.items())
-        data["text/plain"] = "\n".join(lines)
-        data["text/html"] = (f"<div class='xrtw-static'><p><b>{escape(head)}</b></p><table><tr><th>product</th>"
-                             f"<th>status</th><th>text</th></tr>{cells}</table></div>")
+        data.update(static_tables(self.header.value, self.state.statuses))
         return data
 
     def close(self) -> None:

@@ -11,13 +11,16 @@ checkbox follow it in CSS.
 from __future__ import annotations
 
 import datetime as _dt
+import html
 from typing import Any, Callable
 
+from .. import codes
 from ..codes import Status
+from ..markup import strip_tags
 from .html import STATUS_CLASS, escape, status_html
 from .parts import Parts
 
-__all__ = ["ProductRow", "plain_status", "history_table"]
+__all__ = ["ProductRow", "plain_status", "history_table", "static_tables"]
 
 
 class ProductRow:
@@ -88,3 +91,20 @@ def history_table(history: list[dict], limit: int = 50) -> str:
                             escape("" if entry.get("ok") is None else entry["ok"]), escape(detail)))
     return ("<table><tr><th>time (UTC)</th><th>action</th><th>asked</th><th>ok</th><th>codes / error</th></tr>"
             + "".join(rows) + "</table>")
+
+
+def static_tables(header: str, statuses: dict[str, Status]) -> dict[str, str]:
+    """``text/plain`` and ``text/html`` tables of the statuses, for places where widgets cannot render."""
+    head = html.unescape(strip_tags(header))  # tags first: a name may hold "<"
+
+    def said(status: Status) -> str:
+        return f"{status.icon} {status.words}" + (f" ({status.raw})" if status.raw else "")
+
+    lines = [head] + [f"  {n:<12} {said(s):<34} {s.text}" for n, s in statuses.items()]
+    cells = "".join(
+        f'<tr class="xrtw-status-{escape(s.slug)}" style="background:{s.colour};color:{codes.TEXT_COLOUR}">'
+        f"<td>{escape(n)}</td><td>{escape(said(s))}</td><td>{escape(s.text)}</td></tr>"
+        for n, s in statuses.items())
+    return {"text/plain": "\n".join(lines),
+            "text/html": (f"<div class='xrtw-static'><p><b>{escape(head)}</b></p><table><tr><th>product</th>"
+                          f"<th>status</th><th>text</th></tr>{cells}</table></div>")}
