@@ -49,7 +49,7 @@ DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 MAX_REPLY_BYTES = 8 * 1024 * 1024
 #: Of an error page (an HTTP status other than 200), only this much is read, for its excerpt.
 ERROR_EXCERPT_BYTES = 16 * 1024
-USER_AGENT = f"xrt_widgets/{__version__} (+https://github.com/xrt-widgets) python-requests/{requests.__version__}"
+USER_AGENT = f"xrt_widgets/{__version__} python-requests/{requests.__version__}"
 
 #: endpoint -> (path below the base URL, keys an OK reply must carry)
 ENDPOINTS: dict[str, tuple[str, tuple[str, ...]]] = {
