@@ -16,12 +16,11 @@ from typing import Any, Iterable, Optional
 from urllib.parse import urlsplit
 
 from . import codes
-from .client import ENDPOINTS
 from .codes import Status
 from .errors import redact_url
 from .outcomes import CancelOutcome, ProductAnswer, StatusOutcome, plain_copy
 from .products import in_order, resolve
-from .protocol import excerpt, parse_job_id
+from .protocol import ENDPOINTS, excerpt, parse_job_id
 from .request import build_progress_text
 from .swift_compat import raised_after_sending, watch_reply
 
@@ -93,7 +92,7 @@ class RequestAdapter:
         Parameters
         ----------
         endpoint : str
-            A key of :data:`xrt_widgets.client.ENDPOINTS` ("cancel", "status", ...).
+            A key of :data:`xrt_widgets.protocol.ENDPOINTS` ("cancel", "status", ...).
 
         Returns
         -------
@@ -108,7 +107,7 @@ class RequestAdapter:
             base = getattr(self.request, "_baseURL", None)
             if not isinstance(base, str) or not base:
                 return None
-            url = f"{base.rstrip('/')}/{ENDPOINTS[endpoint][0]}"
+            url = f"{base.rstrip('/')}/{ENDPOINTS[endpoint].path}"
         return redact_url(url)
 
     def _failure(self, endpoint: str, text: str) -> str:
@@ -133,7 +132,7 @@ class RequestAdapter:
         for entry in reversed(self._exchanges()):
             if not isinstance(entry, dict) or entry.get("number", 0) <= number:
                 break
-            if entry.get("endpoint") == ENDPOINTS["cancel"][0]:
+            if entry.get("endpoint") == ENDPOINTS["cancel"].path:
                 server = entry.get("server") or {}
                 return {name: {"server": server.get(name), "note": note}
                         for name, note in (entry.get("notes") or {}).items()}

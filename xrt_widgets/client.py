@@ -23,6 +23,9 @@ from ._version import __version__
 from .deadline import DEFAULT_DEADLINE, Deadline, check_deadline, scope_remaining
 from .errors import HTTPStatusError, ReplyError, ServiceError, TimeoutError_, TransportError, XRTError
 from .markup import html_to_text
+# The protocol's facts are written once, in .protocol; API_NAME, API_VERSION and ENDPOINTS stay
+# importable from here for code written before they moved.
+from .protocol import API_NAME, API_VERSION, ENDPOINTS, ENVELOPE_KEYS
 from .urls import is_loopback, parse_base_url
 from .wire import DeadlineAdapter, DeadlineRetry, TooLarge, call_deadline, read_capped
 
@@ -41,8 +44,6 @@ __all__ = [
 
 DEFAULT_BASE_URL = "https://www.swift.ac.uk/user_objects"
 ENV_BASE_URL = "XRT_WIDGETS_BASE_URL"
-API_NAME = "xrt_prods"
-API_VERSION = "1.12"
 #: (connect, read) seconds.
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 #: A reply larger than this (after decompression) is refused; reading stops there.
@@ -50,15 +51,6 @@ MAX_REPLY_BYTES = 8 * 1024 * 1024
 #: Of an error page (an HTTP status other than 200), only this much is read, for its excerpt.
 ERROR_EXCERPT_BYTES = 16 * 1024
 USER_AGENT = f"xrt_widgets/{__version__} python-requests/{requests.__version__}"
-
-#: endpoint -> (path below the base URL, keys an OK reply must carry)
-ENDPOINTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "submit": ("run_userobject.php", ("JobID", "URL", "jobPars")),
-    "status": ("checkProductStatus.php", ("JobID",)),
-    "cancel": ("canceljob.php", ("JobID", "status", "statusCodes")),
-    "list": ("listOldJobs.php", ("jobs",)),
-    "count": ("getNumJobs.php", ("numJobs",)),
-}
 
 Timeout = Union[float, tuple[float, float]]
 
@@ -172,7 +164,7 @@ class Transport:
 
     def url_for(self, endpoint: str) -> str:
         """The full URL of ``endpoint`` (a key of :data:`ENDPOINTS`)."""
-        return f"{self.base_url}/{ENDPOINTS[endpoint][0]}"
+        return f"{self.base_url}/{ENDPOINTS[endpoint].path}"
 
     def post(self, endpoint: str, body: Mapping[str, Any]) -> Reply:
         """POST ``body`` to ``endpoint`` and return the validated reply.
@@ -256,7 +248,7 @@ class Transport:
         if not isinstance(data, dict):
             raise ReplyError(f"The reply from {url} is JSON but not an object ({type(data).__name__}).",
                              url=url, status=200)
-        missing = [k for k in ("OK", "APIVersion") if k not in data]
+        missing = [k for k in ENVELOPE_KEYS if k not in data]
         if missing:
             raise ReplyError(f"The reply from {url} lacks {', '.join(missing)}: it is not a UKSSDC reply.",
                              url=url, status=200)
@@ -279,7 +271,7 @@ class Transport:
                 message = "The server refused the request without saying why."
             list_errors = _list_errors(data.get("listErr"))
             raise ServiceError(message, list_errors=list_errors, url=url, status=200)
-        required = ENDPOINTS[endpoint][1]
+        required = ENDPOINTS[endpoint].required
         missing = [k for k in required if k not in data]
         if missing:
             raise ReplyError(f"The reply from {url} lacks {', '.join(missing)}; it may come from a newer "

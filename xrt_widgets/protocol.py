@@ -1,5 +1,8 @@
 """Facts of the UKSSDC protocol, and pure parsers that turn what a server sent into checked values.
 
+The facts (API name and version, each endpoint's path and the keys its
+reply must carry, the envelope every reply shares) are written here once,
+for the client that sends requests and the emulator that answers them.
 Nothing here touches the network or a widget: each parser takes plain data
 (already decoded from JSON, or handed in by a caller) and returns a typed
 result or says, in a short sentence, why it cannot. A server's values are
@@ -12,12 +15,50 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from .products import LONG_NAMES
 
-__all__ = ["LISTING_PRODUCTS", "MAX_JOB_ID_DIGITS", "ListingResult", "excerpt", "parse_flag", "parse_job_id",
-           "parse_listing"]
+__all__ = ["API_NAME", "API_VERSION", "ENDPOINTS", "ENVELOPE_KEYS", "Endpoint", "LISTING_PRODUCTS",
+           "MAX_JOB_ID_DIGITS", "ListingResult", "endpoint_path", "excerpt", "ok_reply", "parse_flag",
+           "parse_job_id", "parse_listing", "refusal"]
+
+#: The API every request names (its ``api_name``), and the version of it this package speaks.
+API_NAME = "xrt_prods"
+API_VERSION = "1.12"
+
+#: The keys of every reply, whatever the endpoint: ``OK`` (1 done, 0 refused, 2 a partial cancel)
+#: and ``APIVersion``. A refusal (``OK: 0``) adds ``ERROR``, and a refused submit ``listErr``.
+ENVELOPE_KEYS: tuple[str, ...] = ("OK", "APIVersion")
+
+
+class Endpoint(NamedTuple):
+    """One endpoint of the service: where it is, and what an ``OK`` reply of it must carry.
+
+    Attributes
+    ----------
+    path : str
+        The page below the base URL (``"canceljob.php"``).
+    required : tuple of str
+        The keys, besides :data:`ENVELOPE_KEYS`, that an ``OK`` reply has.
+    """
+
+    path: str
+    required: tuple[str, ...]
+
+
+#: Endpoint name -> its path and required reply keys. A cancel reply maps short product names to
+#: the cancel code (``statusCodes``) and its words (``status``); a status reply has one object per
+#: product asked, under its short name, with ``statusCode``, ``statusText`` and ``progress``.
+ENDPOINTS: dict[str, Endpoint] = {
+    "submit": Endpoint("run_userobject.php", ("JobID", "URL", "jobPars")),
+    "status": Endpoint("checkProductStatus.php", ("JobID",)),
+    "cancel": Endpoint("canceljob.php", ("JobID", "status", "statusCodes")),
+    "list": Endpoint("listOldJobs.php", ("jobs",)),
+    "count": Endpoint("getNumJobs.php", ("numJobs",)),
+}
+
+_PATHS = frozenset(e.path for e in ENDPOINTS.values())
 
 #: The product columns of a ``listOldJobs`` entry. The listing has no SourceDet column.
 LISTING_PRODUCTS: tuple[str, ...] = tuple(name for name in LONG_NAMES if name != "SourceDet")
@@ -29,6 +70,63 @@ _JOB_ID_TEXT = re.compile(r"[0-9]{1,%d}" % MAX_JOB_ID_DIGITS, re.ASCII)
 _EXCERPT = 40
 _YES = frozenset({"1", "true"})
 _NO = frozenset({"0", "false"})
+
+
+def endpoint_path(endpoint: str) -> str:
+    """The path of an endpoint given by name or by path: ``"cancel"`` or ``"canceljob.php"`` -> ``"canceljob.php"``.
+
+    Parameters
+    ----------
+    endpoint : str
+        A key of :data:`ENDPOINTS`, or one of their paths.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For any other name.
+    """
+    entry = ENDPOINTS.get(endpoint)
+    if entry is not None:
+        return entry.path
+    if endpoint in _PATHS:
+        return endpoint
+    raise ValueError(f"unknown endpoint {endpoint!r}; use one of {sorted(ENDPOINTS)} or their .php paths")
+
+
+def ok_reply(**keys: Any) -> dict:
+    """A reply that says the request was done (``OK: 1``), with ``keys`` after the envelope.
+
+    Parameters
+    ----------
+    **keys
+        The endpoint's own keys (see :data:`ENDPOINTS`).
+
+    Returns
+    -------
+    dict
+    """
+    return {"OK": 1, "APIVersion": API_VERSION, **keys}
+
+
+def refusal(message: str, **keys: Any) -> dict:
+    """A reply that refuses the request (``OK: 0``) and says why in ``ERROR``.
+
+    Parameters
+    ----------
+    message : str
+        The ``ERROR`` text.
+    **keys
+        Anything more the reply carries (``listErr`` for a refused submit).
+
+    Returns
+    -------
+    dict
+    """
+    return {"OK": 0, "APIVersion": API_VERSION, "ERROR": message, **keys}
 
 
 def excerpt(value: Any, limit: int = _EXCERPT) -> str:

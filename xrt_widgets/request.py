@@ -19,12 +19,12 @@ from collections import deque
 from typing import Any, Iterable, Optional, Sequence, Union
 
 from . import codes
-from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, ENDPOINTS, Timeout, Transport, _short, may_have_arrived
+from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Timeout, Transport, _short, may_have_arrived
 from .errors import ReplyError, ServiceError, XRTError, redact_url
 from .products import (DEPRECATED_PARS, GLOBAL_TRIGGERS, GLOBAL_WIRE_NAMES, LONG_NAMES, LOWERCASED_PARS,
                        PRODUCT_DEFAULTS, PRODUCT_TRIGGERS, PRODUCT_WIRE_NAMES, PRODUCTS, SHARED_GLOBALS, Product,
                        in_order, resolve)
-from .protocol import excerpt, parse_job_id
+from .protocol import ENDPOINTS, excerpt, parse_job_id
 
 __all__ = ["XRTProductRequest", "listOldJobs", "countActiveJobs", "build_progress_text"]
 
@@ -371,7 +371,7 @@ class XRTProductRequest:
             self._exchanges += 1
             entry = {"number": self._exchanges,
                      "time": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                     "endpoint": ENDPOINTS[endpoint][0], "url": redact_url(self._transport.url_for(endpoint)),
+                     "endpoint": ENDPOINTS[endpoint].path, "url": redact_url(self._transport.url_for(endpoint)),
                      "asked": [p.long for p in chosen], "retried": 0, "server": {}, "error": None, "notes": {},
                      "returned": None}
             self._history.append(entry)

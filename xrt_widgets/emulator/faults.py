@@ -33,6 +33,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..protocol import ENDPOINTS, endpoint_path
+
 __all__ = ["Fault", "FaultQueue", "KINDS", "ENDPOINT_ALIASES", "endpoint_path"]
 
 KINDS = frozenset(
@@ -40,22 +42,9 @@ KINDS = frozenset(
      "mutate", "stall", "drip", "continue", "endless", "gzip_bomb"}
 )
 
-ENDPOINT_ALIASES = {
-    "submit": "run_userobject.php",
-    "status": "checkProductStatus.php",
-    "cancel": "canceljob.php",
-    "list": "listOldJobs.php",
-    "count": "getNumJobs.php",
-}
+#: Endpoint name -> path, as faults are named (from :data:`xrt_widgets.protocol.ENDPOINTS`).
+ENDPOINT_ALIASES = {name: endpoint.path for name, endpoint in ENDPOINTS.items()}
 PATHS = frozenset(ENDPOINT_ALIASES.values())
-
-
-def endpoint_path(endpoint: str) -> str:
-    """``"cancel"`` or ``"canceljob.php"`` -> ``"canceljob.php"``."""
-    path = ENDPOINT_ALIASES.get(endpoint, endpoint)
-    if path not in PATHS:
-        raise ValueError(f"unknown endpoint {endpoint!r}; use one of {sorted(ENDPOINT_ALIASES)} or their .php paths")
-    return path
 
 
 @dataclass

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 
+from ..protocol import ENDPOINTS, ENVELOPE_KEYS, refusal
 from .faults import FaultQueue
 
 __all__ = ["EmulatorServer", "Handler"]
@@ -52,13 +53,11 @@ class EmulatorServer(ThreadingHTTPServer):
         self.in_flight = 0
         self.max_in_flight = 0
         self._connections: set = set()
-        self.routes: dict[str, Callable[[dict], dict]] = {
-            "run_userobject.php": store.submit,
-            "checkProductStatus.php": store.check_status,
-            "canceljob.php": store.cancel,
-            "listOldJobs.php": store.list_jobs,
-            "getNumJobs.php": store.num_jobs,
-        }
+        answers = {"submit": store.submit, "status": store.check_status, "cancel": store.cancel,
+                   "list": store.list_jobs, "count": store.num_jobs}
+        #: endpoint path -> the store's method that answers it
+        self.routes: dict[str, Callable[[dict], dict]] = {ENDPOINTS[name].path: answer
+                                                         for name, answer in answers.items()}
         super().__init__(address, Handler)
 
     @contextmanager
@@ -222,7 +221,7 @@ class Handler(BaseHTTPRequestHandler):
             self._drop()
             return
         elif kind == "refuse":
-            self._send_json({"OK": 0, "APIVersion": "1.12", "ERROR": params.get("error", "Refused by the emulator")})
+            self._send_json(refusal(params.get("error", "Refused by the emulator")))
             return
         elif kind == "json":
             self._send_json(params.get("value"))
@@ -238,9 +237,9 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         if not isinstance(body, dict):
-            self._send_json({"OK": 0, "APIVersion": "1.12", "ERROR": "The request body is not a JSON object."})
+            self._send_json(refusal("The request body is not a JSON object."))
             return
-        if endpoint == "canceljob.php" and kind == "code":
+        if endpoint == ENDPOINTS["cancel"].path and kind == "code":
             code = int(params.get("code", 3))
             targets = params.get("products") or server.store._what(body)
             from ..products import resolve
@@ -258,7 +257,7 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "missing_keys":
             keys = params.get("keys")
             if keys is None:
-                keys = [k for k in reply if k not in ("OK", "APIVersion")]
+                keys = [k for k in reply if k not in ENVELOPE_KEYS]
             reply = {k: v for k, v in reply.items() if k not in keys}
         elif kind == "mutate":
             reply = params["func"](reply)

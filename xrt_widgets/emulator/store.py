@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..products import PRODUCTS, resolve
+from ..protocol import API_VERSION, ok_reply, refusal
 from .clock import Clock
 
 __all__ = ["JobStore", "DEFAULT_DURATIONS", "DEMO_DURATIONS", "API_VERSION"]
 
-API_VERSION = "1.12"
 CANCELLABLE = frozenset({1, 2, 3, 5})
 CANCEL_OK = "Job cancelled OK"
 CANCEL_FINISHED = "Job could not be cancelled - has it already finished?"
@@ -217,21 +217,13 @@ class JobStore:
         return progress
 
     # -- helpers ------------------------------------------------------------------------------
-    @staticmethod
-    def _ok(**keys: Any) -> dict:
-        return {"OK": 1, "APIVersion": API_VERSION, **keys}
-
-    @staticmethod
-    def _error(message: str, **keys: Any) -> dict:
-        return {"OK": 0, "APIVersion": API_VERSION, "ERROR": message, **keys}
-
     def _user_error(self, body: dict) -> Optional[dict]:
         user = body.get("UserID")
         if not isinstance(user, str) or not user.strip():
-            return self._error("No UserID was supplied.")
+            return refusal("No UserID was supplied.")
         registered = ("@" in user) if self.users is None else (user in self.users)
         if not registered:
-            return self._error(f"The user {user} is not registered for API access; "
+            return refusal(f"The user {user} is not registered for API access; "
                                "register at https://www.swift.ac.uk/user_objects/register.php")
         return None
 
@@ -243,12 +235,12 @@ class JobStore:
         try:
             job_id = int(job_id)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            return None, self._error(f"Invalid JobID {job_id!r}.")
+            return None, refusal(f"Invalid JobID {job_id!r}.")
         job = self.jobs.get(job_id)
         if job is None:
-            return None, self._error(f"Job {job_id} does not exist.")
+            return None, refusal(f"Job {job_id} does not exist.")
         if job.user != body["UserID"]:
-            return None, self._error(f"Job {job_id} is not owned by user {body['UserID']}")
+            return None, refusal(f"Job {job_id} is not owned by user {body['UserID']}")
         return job, None
 
     @staticmethod
@@ -267,7 +259,7 @@ class JobStore:
                 return err
             shorts = [p.short for p in PRODUCTS if body.get(p.flag) in (1, True, "1", "yes")]
             if not shorts:
-                return self._error("No products were requested: set at least one of "
+                return refusal("No products were requested: set at least one of "
                                    + ", ".join(p.flag for p in PRODUCTS) + " to 1.")
             problems = []
             if not str(body.get("name", "")).strip():
@@ -277,10 +269,10 @@ class JobStore:
             if ("RA" not in body or "Dec" not in body) and body.get("getCoords") not in (1, True):
                 problems.append("RA, Dec: a position is required, or set getCoords")
             if problems:
-                return self._error("Your request could not be processed because some parameters are invalid.",
+                return refusal("Your request could not be processed because some parameters are invalid.",
                                    listErr=[{"label": "Global parameters", "list": problems}])
             job = self.add_job(body["UserID"], shorts, name=str(body.get("name")), pars=self._job_pars(body))
-            return self._ok(JobID=job.job_id, URL=self.job_url(job.job_id), jobPars=job.pars)
+            return ok_reply(JobID=job.job_id, URL=self.job_url(job.job_id), jobPars=job.pars)
 
     @staticmethod
     def _job_pars(body: dict) -> dict:
@@ -302,7 +294,7 @@ class JobStore:
             assert job is not None
             now = self.clock.now()
             want_prog = set(self._what({"what": body.get("whatProg", "")}))
-            reply = self._ok(JobID=job.job_id)
+            reply = ok_reply(JobID=job.job_id)
             for short in self._what(body):
                 prod = job.products.get(short)
                 if prod is None:
@@ -327,7 +319,7 @@ class JobStore:
             now = self.clock.now()
             shorts = self._what(body)
             if not shorts:
-                return self._error("No products were named in 'what'.")
+                return refusal("No products were named in 'what'.")
             status, codes_ = {}, {}
             # Decide from the states before this cancel: cancelling the standard position must not turn
             # the astrometric position that waits on it into "already finished" in the same request.
@@ -349,7 +341,7 @@ class JobStore:
                     text = prod.texts.get("cancelText", text)
                 status[short], codes_[short] = text, code
             self._save()
-            reply = self._ok(JobID=job.job_id, status=status, statusCodes=codes_)
+            reply = ok_reply(JobID=job.job_id, status=status, statusCodes=codes_)
             reply["OK"] = 1 if all(c == 0 for c in codes_.values()) else 2
             return reply
 
@@ -372,7 +364,7 @@ class JobStore:
                         entry[p.long] = p.short in job.products
                 entry["hasProd"] = job.has_prod
                 listed.append(entry)
-            return self._ok(jobs=listed)
+            return ok_reply(jobs=listed)
 
     def num_jobs(self, body: dict) -> dict:
         """``getNumJobs.php``: the user's jobs with a product queued or running."""
@@ -386,7 +378,7 @@ class JobStore:
                 if j.user == body["UserID"]
                 and any(self._phase(j, p, now)[0] in CANCELLABLE for p in j.products.values())
             )
-            return self._ok(numJobs=active)
+            return ok_reply(numJobs=active)
 
     # -- direct control, for tests and demos ------------------------------------------------------
     def add_job(self, user: str, products, *, name: str = "Emulated target", pars: Optional[dict] = None,
