@@ -137,7 +137,7 @@ def test_user_agent_names_the_package_and_version(emu, transport):
     transport.post("count", {"UserID": USER})
     (entry,) = emu.log
     assert entry["user_agent"].startswith(f"xrt_widgets/{__version__} ")
-    assert __version__ == "0.1.0"
+    assert entry["user_agent"] == f"xrt_widgets/{__version__} python-requests/{requests.__version__}"
 
 
 def test_user_agent_is_set_on_a_given_session_too(emu):

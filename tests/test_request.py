@@ -677,7 +677,9 @@ def test_every_request_names_the_package(make_request, emu):
     req.countActiveJobs()
     agents = {entry["user_agent"] for entry in emu.log}
     assert len(emu.log) == 5
-    assert len(agents) == 1 and agents.pop().startswith("xrt_widgets/0.1.0")
+    from xrt_widgets import __version__
+
+    assert len(agents) == 1 and agents.pop().startswith(f"xrt_widgets/{__version__} ")
 
 
 # -- statusCode and complete --------------------------------------------------------------------

@@ -7,6 +7,9 @@ ipywidgets:
 - :class:`XRTProductRequest` (``xrt_widgets.request``): the swifttools-shaped request;
 - :class:`CancelPanel` (``xrt_widgets.panel``): the point-and-click cancel panel;
 - :class:`Emulator` (``xrt_widgets.emulator``): a local UKSSDC service for offline use.
+
+(PYTEST_DONT_REWRITE: the package is imported before pytest starts when its pytest plugin
+is used from a notebook; asking pytest not to rewrite it keeps that from warning.)
 """
 
 from __future__ import annotations
