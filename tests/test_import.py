@@ -1,4 +1,9 @@
-"""Importing the client side of the package never imports ipywidgets (checked in a fresh interpreter)."""
+"""What an import loads, checked in a fresh interpreter.
+
+The client side of the package never imports ipywidgets, and the panel
+never imports the HTTP stack (``requests``, ``urllib3``): a request object
+brings it when the user makes one.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +37,9 @@ PROBE = (
     "{stmt}\n"
     "heavy = sorted(m for m in ('ipywidgets', 'traitlets', 'IPython', 'ipykernel', 'xrt_widgets.panel')"
     " if m in sys.modules)\n"
-    "print(json.dumps({{'loaded': heavy, 'ours': sorted(m for m in sys.modules if m.startswith('xrt_widgets'))}}))"
+    "http = sorted(m for m in ('requests', 'urllib3', 'xrt_widgets.client', 'xrt_widgets.request') if m in sys.modules)\n"
+    "print(json.dumps({{'loaded': heavy, 'http': http,"
+    " 'ours': sorted(m for m in sys.modules if m.startswith('xrt_widgets'))}}))"
 )
 
 
@@ -46,11 +53,20 @@ STATEMENTS = [
 ]
 
 
+#: Statements that load the views, and so ipywidgets, but must not load the HTTP stack.
+VIEW_STATEMENTS = [
+    "import xrt_widgets, sys; from xrt_widgets import CancelPanel",
+    "import xrt_widgets.panel",
+    "import xrt_widgets.adapter, xrt_widgets.progress, xrt_widgets.protocol",
+]
+
+
 @pytest.fixture(scope="module")
 def probed() -> dict:
     """Statement -> what a fresh interpreter had loaded after running it."""
-    results = _run_fresh([PROBE.format(stmt=stmt) for stmt in STATEMENTS])
-    return {stmt: results[PROBE.format(stmt=stmt)] for stmt in STATEMENTS}
+    every = STATEMENTS + VIEW_STATEMENTS
+    results = _run_fresh([PROBE.format(stmt=stmt) for stmt in every])
+    return {stmt: results[PROBE.format(stmt=stmt)] for stmt in every}
 
 
 @pytest.mark.parametrize("stmt", STATEMENTS)
@@ -58,6 +74,11 @@ def test_client_side_imports_no_widgets(probed, stmt):
     result = probed[stmt]
     assert result["loaded"] == []
     assert "xrt_widgets" in result["ours"]
+
+
+@pytest.mark.parametrize("stmt", VIEW_STATEMENTS)
+def test_the_panel_imports_no_http_stack(probed, stmt):
+    assert probed[stmt]["http"] == []
 
 
 def test_import_xrt_widgets_is_lazy(probed):
@@ -82,6 +103,17 @@ def test_public_names_resolve_lazily():
     assert xrt_widgets.codes.__name__ == "xrt_widgets.codes"
     assert {"XRTProductRequest", "Emulator", "CancelPanel", "__version__"} <= set(xrt_widgets.__all__)
     assert {"XRTProductRequest", "Emulator", "CancelPanel"} <= set(dir(xrt_widgets))
-    assert xrt_widgets.__version__ == "0.1.0"
+    from xrt_widgets._version import __version__
+
+    assert xrt_widgets.__version__ == __version__
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         xrt_widgets.nothing_here
+
+
+def test_moved_names_keep_their_old_import_paths():
+    from xrt_widgets import client, progress, protocol, request
+
+    assert request.build_progress_text is progress.build_progress_text
+    assert (client.ENDPOINTS, client.API_NAME, client.API_VERSION) == (
+        protocol.ENDPOINTS, protocol.API_NAME, protocol.API_VERSION)
+    assert "build_progress_text" in request.__all__

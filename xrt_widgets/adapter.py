@@ -20,14 +20,11 @@ from .codes import Status
 from .errors import redact_url
 from .outcomes import CancelOutcome, ProductAnswer, StatusOutcome, plain_copy
 from .products import in_order, resolve
+from .progress import NO_PROGRESS, build_progress_text
 from .protocol import ENDPOINTS, excerpt, parse_job_id
-from .request import build_progress_text
 from .swift_compat import raised_after_sending, watch_reply
 
 __all__ = ["RequestAdapter", "CancelOutcome", "ProductAnswer", "StatusOutcome", "without_passwords"]
-
-#: What :func:`~xrt_widgets.request.build_progress_text` says of a product with no progress steps.
-_NO_PROGRESS = "No progress information available"
 
 
 class RequestAdapter:
@@ -308,7 +305,7 @@ class RequestAdapter:
             progress = build_progress_text(entry.get("progress"))
             statuses[name] = Status("build_status", code,
                                     text if isinstance(text, str) else codes.lookup("build_status", code).meaning,
-                                    "" if progress == _NO_PROGRESS else progress, learned, "status")
+                                    "" if progress == NO_PROGRESS else progress, learned, "status")
         return StatusOutcome(asked, statuses, url=url, learned=learned)
 
     def _status_result(self, names: tuple[str, ...]) -> dict:

@@ -24,6 +24,7 @@ from .errors import ReplyError, ServiceError, XRTError, redact_url
 from .products import (DEPRECATED_PARS, GLOBAL_TRIGGERS, GLOBAL_WIRE_NAMES, LONG_NAMES, LOWERCASED_PARS,
                        PRODUCT_DEFAULTS, PRODUCT_TRIGGERS, PRODUCT_WIRE_NAMES, PRODUCTS, SHARED_GLOBALS, Product,
                        in_order, resolve)
+from .progress import build_progress_text  # its home since it moved; still importable from here
 from .protocol import ENDPOINTS, excerpt, parse_job_id
 
 __all__ = ["XRTProductRequest", "listOldJobs", "countActiveJobs", "build_progress_text"]
@@ -84,69 +85,6 @@ def _fire(pars: dict, triggers: dict, name: str, value: Any, *, any_needs_value:
                 pars[dep] = dep_value
     if "NONE" in rules and _is_none(value):
         pars.update(rules["NONE"])
-
-
-_NO_STEP = object()  # what a level's iterator gives once its steps are all read
-
-
-def build_progress_text(progress: Any) -> str:
-    """A readable, indented text of a product's progress (``PreProgress``, nested steps, time running).
-
-    Active steps are marked ``**…**`` and finished ones ``- DONE``, as
-    swifttools does. Anything of the wrong shape is skipped, never raised.
-    Steps nested deeper than 50 levels are not shown. For steps decoded
-    from a reply, the time taken is linear in their size, however deep or
-    long they are.
-
-    Parameters
-    ----------
-    progress : Any
-        A product's ``progress`` object from a status reply.
-
-    Returns
-    -------
-    str
-        One line per step, indented two spaces a level, or "No progress
-        information available".
-    """
-    if not isinstance(progress, dict) or progress.get("GotProgress") != 1:
-        return "No progress information available"
-    lines: list[str] = []
-    pre = progress.get("PreProgress")
-    if isinstance(pre, str) and pre:
-        lines.append(pre)
-
-    # An explicit stack of (steps left at this level, depth) instead of recursion: a reply nested
-    # deeper than Python's recursion limit must not raise. Below depth 50 nothing is shown, which
-    # also bounds a cycle in a reply built in Python.
-    top = progress.get("ProgressSteps")
-    pending = [(iter(top), 0)] if isinstance(top, list) else []
-    while pending:
-        steps, depth = pending[-1]
-        step = next(steps, _NO_STEP)
-        if step is _NO_STEP:
-            pending.pop()
-            continue
-        if not isinstance(step, dict):
-            continue
-        label = str(step.get("StepLabel", ""))
-        state = step.get("StepStatus")
-        indent = "  " * (depth + 1)
-        if state == 1:
-            extra = step.get("StepExtra")
-            extra = f" -- {extra}" if isinstance(extra, (str, int, float)) and extra != "" else ""
-            lines.append(f"{indent}** {label} - ACTIVE{extra}**")
-        elif state == 2:
-            lines.append(f"{indent}{label} - DONE")
-        else:
-            lines.append(f"{indent}{label}")
-        sub = step.get("SubStep")
-        if isinstance(sub, list) and depth < 50:
-            pending.append((iter(sub), depth + 1))  # its steps come next, before this level's others
-    running = progress.get("TimeRunning")
-    if isinstance(running, str) and running:
-        lines.append(f"The job has been running for {running}")
-    return "\n".join(lines) if lines else "No progress information available"
 
 
 class XRTProductRequest:
