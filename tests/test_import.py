@@ -111,9 +111,12 @@ def test_public_names_resolve_lazily():
 
 
 def test_moved_names_keep_their_old_import_paths():
-    from xrt_widgets import client, progress, protocol, request
+    from xrt_widgets import client, listing, params, products, progress, protocol, request
 
     assert request.build_progress_text is progress.build_progress_text
+    assert products.GLOBAL_WIRE_NAMES is params.GLOBAL_WIRE_NAMES
+    assert products.PRODUCT_TRIGGERS is params.PRODUCT_TRIGGERS
+    assert protocol.parse_listing is listing.parse_listing and protocol.ListingResult is listing.ListingResult
     assert (client.ENDPOINTS, client.API_NAME, client.API_VERSION) == (
         protocol.ENDPOINTS, protocol.API_NAME, protocol.API_VERSION)
     assert "build_progress_text" in request.__all__

@@ -122,8 +122,8 @@ def test_an_unexpected_error_names_the_url(emu, make_request, monkeypatch):
         raise KeyError("a bug")
 
     req = make_request("LightCurve")
-    monkeypatch.setattr(request_module, "_parse_cancel", broken)
-    monkeypatch.setattr(request_module, "_parse_status", broken)
+    monkeypatch.setattr(request_module, "parse_cancel", broken)
+    monkeypatch.setattr(request_module, "parse_status", broken)
     ok, per = req.cancelProducts()
     assert ok == -1 and _url(emu, "canceljob.php") in per["ERROR"] and "KeyError" in per["ERROR"]
     result = req.checkProductStatus()

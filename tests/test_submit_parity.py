@@ -18,7 +18,7 @@ from swifttools.ukssdc.xrt_prods import productVars
 
 from support import NOWHERE, USER
 from xrt_widgets import XRTProductRequest as OurRequest
-from xrt_widgets import products
+from xrt_widgets import params, products
 
 README_GLOBALS = dict(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True,
                       centMeth="simple", useSXPS=False, posErr=1)
@@ -160,12 +160,12 @@ def test_the_filled_in_values_we_expect():
 
 
 def test_our_rule_tables_are_swifttools_tables():
-    assert products.PRODUCT_DEFAULTS == productVars.prodDefaults
-    assert products.PRODUCT_TRIGGERS == productVars.prodParTriggers
-    assert products.GLOBAL_TRIGGERS == productVars.globalParTriggers
-    assert products.SHARED_GLOBALS == productVars.prodUseGlobals
-    assert products.DEPRECATED_PARS == productVars.deprecatedPars
-    assert products.LOWERCASED_PARS == {p: tuple(v) for p, v in productVars.prodSpecificParValues.items()}
+    assert params.PRODUCT_DEFAULTS == productVars.prodDefaults
+    assert params.PRODUCT_TRIGGERS == productVars.prodParTriggers
+    assert params.GLOBAL_TRIGGERS == productVars.globalParTriggers
+    assert params.SHARED_GLOBALS == productVars.prodUseGlobals
+    assert params.DEPRECATED_PARS == productVars.deprecatedPars
+    assert params.LOWERCASED_PARS == {p: tuple(v) for p, v in productVars.prodSpecificParValues.items()}
 
 
 def test_nothing_is_rejected_that_swifttools_would_refuse():

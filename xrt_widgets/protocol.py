@@ -9,19 +9,26 @@ result or says, in a short sentence, why it cannot. A server's values are
 never trusted: a PHP server may quote numbers and send booleans as ``1`` or
 ``"true"``, and a broken or hostile one may send anything, so every parser
 bounds the text it quotes back and never recurses into what it was given.
+The ``listOldJobs`` listing, the one reply with many entries, is read in
+:mod:`xrt_widgets.listing`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, NamedTuple, Optional
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Optional
 
-from .products import LONG_NAMES
+from . import codes
+from .progress import build_progress_text
 
-__all__ = ["API_NAME", "API_VERSION", "ENDPOINTS", "ENVELOPE_KEYS", "Endpoint", "LISTING_PRODUCTS",
-           "MAX_JOB_ID_DIGITS", "ListingResult", "endpoint_path", "excerpt", "ok_reply", "parse_flag",
-           "parse_job_id", "parse_listing", "refusal"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .products import Product
+
+__all__ = ["API_NAME", "API_VERSION", "ENDPOINTS", "ENVELOPE_KEYS", "Endpoint", "MAX_JOB_ID_DIGITS",
+           "ReplyShapeError", "as_int", "check_job_id", "endpoint_path", "excerpt", "ok_reply", "parse_cancel",
+           "parse_job_count", "parse_job_id", "parse_status", "refusal",
+           # moved to .listing, still given here (see __getattr__ below)
+           "LISTING_PRODUCTS", "ListingResult", "parse_flag", "parse_listing"]
 
 #: The API every request names (its ``api_name``), and the version of it this package speaks.
 API_NAME = "xrt_prods"
@@ -60,16 +67,14 @@ ENDPOINTS: dict[str, Endpoint] = {
 
 _PATHS = frozenset(e.path for e in ENDPOINTS.values())
 
-#: The product columns of a ``listOldJobs`` entry. The listing has no SourceDet column.
-LISTING_PRODUCTS: tuple[str, ...] = tuple(name for name in LONG_NAMES if name != "SourceDet")
-
 #: A JobID has at most this many decimal digits (it always fits a signed 64-bit integer).
 MAX_JOB_ID_DIGITS = 18
 
 _JOB_ID_TEXT = re.compile(r"[0-9]{1,%d}" % MAX_JOB_ID_DIGITS, re.ASCII)
 _EXCERPT = 40
-_YES = frozenset({"1", "true"})
-_NO = frozenset({"0", "false"})
+_DECIMAL = re.compile(r"\s*-?\d+\s*", re.ASCII)
+#: A longer text is never read as a number: int() refuses 4300+ digits, and no code has 40.
+_DECIMAL_LIMIT = 40
 
 
 def endpoint_path(endpoint: str) -> str:
@@ -210,162 +215,194 @@ def parse_job_id(value: Any) -> int:
     raise ValueError("not a JobID")
 
 
-def parse_flag(value: Any) -> bool:
-    """A yes/no flag of a listing entry, in the forms a PHP or JSON server sends.
+# -- replies ---------------------------------------------------------------------------------------
+# The parsers below take a reply the transport has already checked (a JSON object, OK 1 or 2, the
+# endpoint's keys present) and read what the endpoint says. A reply they cannot read raises
+# ReplyShapeError with a phrase that completes "The reply from <url> could not be understood: ...".
+
+
+class ReplyShapeError(ValueError):
+    """A reply that does not say what its endpoint's replies say; the text is a phrase telling why."""
+
+
+def as_int(value: Any) -> Any:
+    """A plain decimal string as an int (a PHP server may quote numbers); anything else unchanged.
 
     Parameters
     ----------
-    value : bool, int or str
-        ``True``, ``1``, ``"1"``, ``"true"`` for yes; ``False``, ``0``,
-        ``"0"``, ``"false"`` for no.
+    value : Any
+        A number as the server sent it.
 
     Returns
     -------
-    bool
-
-    Raises
-    ------
-    ValueError
-        For any other value (``None``, ``2``, ``"yes"``, ``"True"``, ``1.0``,
-        containers): a flag that cannot be read is not taken as either answer.
+    Any
+        ``int(value)`` for a string of up to 40 characters of decimal
+        digits (a sign and surrounding spaces allowed); ``value`` itself
+        otherwise, for the caller to judge.
     """
-    if value is True or value is False:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
-        return value == 1
-    if isinstance(value, str):
-        if value in _YES:
-            return True
-        if value in _NO:
-            return False
-    raise ValueError(f"{excerpt(value)} is not a yes/no flag")
+    if isinstance(value, str) and len(value) <= _DECIMAL_LIMIT and _DECIMAL.fullmatch(value):
+        return int(value)
+    return value
 
 
-def _text(value: Any, key: str) -> str:
-    """A display field (Name, DateSubmitted): text, a number shown as text, or '' when absent."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return excerpt(value, limit=200)
-    raise ValueError(f"{key} is {excerpt(value)}, not text")
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-@dataclass(frozen=True)
-class ListingResult:
-    """A ``listOldJobs`` listing after checking: the usable jobs, and the entries that were skipped.
-
-    Attributes
-    ----------
-    jobs : tuple of dict
-        The well-formed entries, in the server's order (most recent first),
-        each normalised to ``{"JobID": int, "Name": str, "DateSubmitted":
-        str, <the six listing products>: bool, "hasProd": bool, "products":
-        tuple of long names}``.
-    skipped : tuple of (int, str, str)
-        One ``(index, JobID, reason)`` per entry left out: its index in the
-        server's list (from 0), a short excerpt of its JobID ('' when it had
-        none to show) and why it was left out.
-    """
-
-    jobs: tuple[dict, ...]
-    skipped: tuple[tuple[int, str, str], ...]
-
-    def note(self, shown: int = 3) -> str:
-        """One short line saying which entries were skipped and why ('' when none were).
-
-        Parameters
-        ----------
-        shown : int
-            How many entries to describe before "and N more".
-
-        Returns
-        -------
-        str
-        """
-        if not self.skipped:
-            return ""
-        n = len(self.skipped)
-        head = f"{n} {'entry' if n == 1 else 'entries'} of the listing {'was' if n == 1 else 'were'} skipped: "
-        parts = []
-        for index, job_id, reason in self.skipped[:shown]:
-            where = f"jobs[{index}]" + (f" (JobID {job_id})" if job_id else "")
-            parts.append(f"{where}: {reason}")
-        more = f"; and {n - shown} more" if n > shown else ""
-        return head + "; ".join(parts) + more
-
-
-def _entry(raw: Any) -> tuple[Optional[dict], str, str]:
-    """(normalised entry or None, JobID excerpt, reason it was refused)."""
-    if not isinstance(raw, dict):
-        return None, "", f"not an object but {excerpt(raw)}"
-    if "JobID" not in raw:
-        return None, "", "no JobID"
-    shown = excerpt(raw["JobID"])
-    try:
-        job_id = parse_job_id(raw["JobID"])
-    except ValueError as exc:
-        return None, shown, str(exc)
-    entry: dict[str, Any] = {"JobID": job_id}
-    try:
-        entry["Name"] = _text(raw.get("Name"), "Name")
-        entry["DateSubmitted"] = _text(raw.get("DateSubmitted"), "DateSubmitted")
-        for name in LISTING_PRODUCTS:
-            try:
-                entry[name] = parse_flag(raw[name]) if name in raw else False
-            except ValueError as exc:
-                raise ValueError(f"{name}: {exc}") from None
-        # A listing without hasProd says nothing about the products; assuming them held keeps the
-        # job cancellable, where assuming them gone would disable its checkbox.
-        try:
-            entry["hasProd"] = parse_flag(raw["hasProd"]) if "hasProd" in raw else True
-        except ValueError as exc:
-            raise ValueError(f"hasProd: {exc}") from None
-    except ValueError as exc:
-        return None, shown, str(exc)
-    # The listing has no SourceDet column and every job has at least one product, so a well-formed
-    # entry with all six flags false is a source detection.
-    entry["products"] = tuple(n for n in LISTING_PRODUCTS if entry[n]) or ("SourceDet",)
-    return entry, shown, ""
-
-
-def parse_listing(jobs: list) -> ListingResult:
-    """Check every entry of a ``listOldJobs`` reply's ``jobs`` list, keeping the good ones.
-
-    A bad entry (not an object, no usable JobID, a flag that is not a
-    yes/no form of :func:`parse_flag`, a Name or DateSubmitted that is not
-    text) is skipped and reported, never allowed to hide the others. A JobID
-    listed twice keeps its first entry; the later ones are skipped. Runs in
-    time linear in the number of entries.
+def check_job_id(data: dict, job_id: Optional[int]) -> None:
+    """Check that a reply is about the job asked: one about another job is not a reply to the request.
 
     Parameters
     ----------
-    jobs : list
-        The ``jobs`` value of the reply, as decoded from JSON.
-
-    Returns
-    -------
-    ListingResult
+    data : dict
+        A status or cancel reply.
+    job_id : int
+        The JobID the request named.
 
     Raises
     ------
-    TypeError
-        If ``jobs`` is not a list (nothing in it can then be trusted).
+    ReplyShapeError
+        If the reply's ``JobID`` is not that JobID (quoted or not).
     """
-    if not isinstance(jobs, list):
-        raise TypeError(f"the listing should be a list, not {excerpt(jobs)}")
-    good: list[dict] = []
-    skipped: list[tuple[int, str, str]] = []
-    first_at: dict[int, int] = {}
-    for index, raw in enumerate(jobs):
-        entry, shown, reason = _entry(raw)
+    got = as_int(data.get("JobID"))
+    if not _is_int(got) or got != job_id:
+        raise ReplyShapeError(f"it is about JobID {str(got)[:20]!r}, not {job_id}")
+
+
+def parse_cancel(data: dict, products: Iterable[Product]) -> dict:
+    """The cancel code and text for each product asked, from a ``canceljob.php`` reply.
+
+    Parameters
+    ----------
+    data : dict
+        The reply: ``statusCodes`` maps short product names to a cancel
+        code (0-4, see :data:`xrt_widgets.codes.CANCEL_CODE`), ``status``
+        to its words.
+    products : iterable of Product
+        The products asked.
+
+    Returns
+    -------
+    dict
+        Long name -> ``{"code": int, "text": str}``; a product with no
+        text gets the code's meaning.
+
+    Raises
+    ------
+    ReplyShapeError
+        If ``status`` or ``statusCodes`` is not an object, or a product
+        asked has no code, a code outside 0-4, or a text that is not a string.
+    """
+    status, status_codes = data.get("status"), data.get("statusCodes")
+    if not isinstance(status, dict) or not isinstance(status_codes, dict):
+        raise ReplyShapeError("'status' and 'statusCodes' should be objects")
+    out = {}
+    for product in products:
+        if product.short not in status_codes:
+            raise ReplyShapeError(f"no cancel code for {product.long}")
+        code = as_int(status_codes[product.short])
+        if not _is_int(code) or code not in codes.CANCEL_CODE:
+            raise ReplyShapeError(f"the cancel code for {product.long} is {excerpt(code)}, not one of 0-4")
+        text = status.get(product.short)
+        if text is None:
+            text = codes.CANCEL_CODE[code].meaning
+        elif not isinstance(text, str):
+            raise ReplyShapeError(f"the cancel text for {product.long} is not a string")
+        out[product.long] = {"code": code, "text": text}
+    return out
+
+
+def parse_status(data: dict, products: Iterable[Product]) -> dict:
+    """The build status of each product asked, from a ``checkProductStatus.php`` reply.
+
+    Parameters
+    ----------
+    data : dict
+        The reply: one object per product, under its short name, with
+        ``statusCode`` (see :data:`xrt_widgets.codes.BUILD_STATUS`),
+        ``statusText`` and ``progress``.
+    products : iterable of Product
+        The products asked.
+
+    Returns
+    -------
+    dict
+        Long name -> ``{"statusCode", "statusText", "progress",
+        "progressText"}``; a product the reply leaves out has ``statusCode``
+        -10 ("The server did not return the status").
+
+    Raises
+    ------
+    ReplyShapeError
+        If a product's entry is not an object with a ``statusCode``, its
+        code is not a known build status, its text is not a string or its
+        progress not an object.
+    """
+    out = {}
+    for product in products:
+        entry = data.get(product.short)
         if entry is None:
-            skipped.append((index, shown, reason))
+            out[product.long] = {
+                "statusCode": -10,
+                "statusText": "The server did not return the status",
+                "progress": {},
+                "progressText": build_progress_text(None),
+            }
             continue
-        earlier = first_at.setdefault(entry["JobID"], index)
-        if earlier != index:
-            skipped.append((index, shown, f"the same JobID as jobs[{earlier}]"))
-            continue
-        good.append(entry)
-    return ListingResult(tuple(good), tuple(skipped))
+        if not isinstance(entry, dict) or "statusCode" not in entry:
+            raise ReplyShapeError(f"the status of {product.long} is not an object with a statusCode")
+        code = as_int(entry["statusCode"])
+        if code is not None and (not _is_int(code) or code not in codes.BUILD_STATUS):
+            raise ReplyShapeError(f"the build status of {product.long} is {excerpt(code)}, which is not a known code")
+        text = entry.get("statusText")
+        if text is None:
+            text = codes.lookup("build_status", code).meaning
+        elif not isinstance(text, str):
+            raise ReplyShapeError(f"the status text of {product.long} is not a string")
+        progress = entry.get("progress")
+        if progress is None:
+            progress = {}
+        if not isinstance(progress, dict):
+            raise ReplyShapeError(f"the progress of {product.long} is not an object")
+        out[product.long] = {
+            "statusCode": code,
+            "statusText": text,
+            "progress": progress,
+            "progressText": build_progress_text(progress),
+        }
+    return out
+
+
+def parse_job_count(data: dict) -> int:
+    """The user's jobs queued or running, from a ``getNumJobs.php`` reply.
+
+    Parameters
+    ----------
+    data : dict
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ReplyShapeError
+        If ``numJobs`` is not a number (quoted or not).
+    """
+    num = as_int(data.get("numJobs"))
+    if not _is_int(num):
+        raise ReplyShapeError(f"numJobs is {excerpt(num)}, not a number")
+    return num
+
+
+# The listing parser has a module of its own; its names are still given here, loaded when first asked
+# for (it imports this module, so this one cannot import it at the top).
+_IN_LISTING = frozenset({"LISTING_PRODUCTS", "ListingResult", "parse_flag", "parse_listing"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _IN_LISTING:
+        from . import listing
+
+        return getattr(listing, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,26 +6,26 @@ It keeps swifttools' vocabulary where it offers the same method
 falls short: ``cancelProducts`` returns the documented -1/0/1/2 instead of
 always 1, never raises on a network or reply fault, and sends exactly one
 request however many products it cancels. All network traffic goes through
-:class:`~xrt_widgets.client.Transport`.
+:class:`~xrt_widgets.client.Transport`; the parameters are held as
+swifttools holds them by :mod:`xrt_widgets.params`, replies are read by the
+parsers of :mod:`xrt_widgets.protocol`, and each exchange is recorded in an
+:class:`~xrt_widgets.exchanges.ExchangeLog`.
 """
 
 from __future__ import annotations
 
-import copy
-import datetime as _dt
-import re
-import threading
-from collections import deque
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, TypeVar, Union
 
 from . import codes
-from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Timeout, Transport, _short, may_have_arrived
+from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Reply, Timeout, Transport, _short, may_have_arrived
 from .errors import ReplyError, ServiceError, XRTError, redact_url
-from .products import (DEPRECATED_PARS, GLOBAL_TRIGGERS, GLOBAL_WIRE_NAMES, LONG_NAMES, LOWERCASED_PARS,
-                       PRODUCT_DEFAULTS, PRODUCT_TRIGGERS, PRODUCT_WIRE_NAMES, PRODUCTS, SHARED_GLOBALS, Product,
-                       in_order, resolve)
+from .exchanges import HISTORY_LENGTH, ExchangeLog, cancel_answers, status_answers
+from .listing import parse_jobs
+from .params import new_product_pars, set_global_pars, submit_body
+from .products import PRODUCTS, Product, in_order, resolve
 from .progress import build_progress_text  # its home since it moved; still importable from here
-from .protocol import ENDPOINTS, excerpt, parse_job_id
+from .protocol import (ReplyShapeError, as_int, check_job_id, excerpt, parse_cancel, parse_job_count, parse_job_id,
+                       parse_status)
 
 __all__ = ["XRTProductRequest", "listOldJobs", "countActiveJobs", "build_progress_text"]
 
@@ -38,53 +38,10 @@ STATUS_TEXTS = (
 )
 
 What = Union[str, Sequence[str]]
+_T = TypeVar("_T")
 
-#: How many exchanges with the server :attr:`XRTProductRequest.history` keeps.
-HISTORY_LENGTH = 100
 #: Why a cancel answered code 1 on a retry is returned as code 0.
 LOST_REPLY_NOTE = "the first reply was lost; the status shows it cancelled"
-
-
-def _wire_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return 1 if value else 0
-    return value
-
-
-# Wire name -> Python name, as swifttools builds its reverse tables (a later Python name wins).
-_GLOBAL_PYTHON_NAMES = {wire: name for name, wire in GLOBAL_WIRE_NAMES.items()}
-_PRODUCT_PYTHON_NAMES = {short: {wire: name for name, wire in renames.items()}
-                         for short, renames in PRODUCT_WIRE_NAMES.items()}
-
-
-def _is_none(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value == "None")
-
-
-def _fire(pars: dict, triggers: dict, name: str, value: Any, *, any_needs_value: bool) -> None:
-    """Apply the trigger rules for ``name = value`` to ``pars`` (as swifttools' setPars / setGlobalPars do).
-
-    Product rules fire their ``ANY`` entry whatever the value; global rules only for a value other than
-    None (``any_needs_value``). A ``None`` target removes the parameter.
-    """
-    rules = triggers.get(name)
-    if not rules:
-        return
-    try:
-        exact = rules.get(value)
-    except TypeError:  # an unhashable value matches no specific value
-        exact = None
-    fired = [exact] if exact is not None else []
-    if "ANY" in rules and not (any_needs_value and _is_none(value)):
-        fired.append(rules["ANY"])
-    for deps in fired:
-        for dep, dep_value in deps.items():
-            if _is_none(dep_value):
-                pars.pop(dep, None)
-            else:
-                pars[dep] = dep_value
-    if "NONE" in rules and _is_none(value):
-        pars.update(rules["NONE"])
 
 
 class XRTProductRequest:
@@ -143,9 +100,7 @@ class XRTProductRequest:
         self.last_warnings: list[str] = []
         # The server's own answers, kept apart from what the caller got: a reconciled cancel returns
         # code 0 where the server said 1, and both must stay visible.
-        self._history: deque[dict] = deque(maxlen=HISTORY_LENGTH)
-        self._history_lock = threading.Lock()
-        self._exchanges = 0
+        self._log = ExchangeLog(HISTORY_LENGTH)
 
     # -- construction from an earlier job ------------------------------------------------------
     @classmethod
@@ -273,51 +228,21 @@ class XRTProductRequest:
     def history(self) -> list[dict]:
         """The last exchanges of :meth:`cancelProducts` and :meth:`checkProductStatus` with the server.
 
-        At most :data:`HISTORY_LENGTH`, oldest first, as plain dicts (copies):
-
-        ``number``
-            Counts the exchanges of this request, from 1.
-        ``time``
-            When it was sent (UTC, ISO 8601).
-        ``endpoint``, ``url``
-            The endpoint's path (``canceljob.php``) and full URL.
-        ``asked``
-            The long names of the products asked about.
-        ``retried``
-            How many times the request was sent again after a transient failure.
-        ``server``
-            Long name -> the server's own answer for it, as received: ``code``
-            and ``text`` for a cancel, ``statusCode`` and ``statusText`` for a
-            status check (a value of the wrong shape is kept as it came).
-        ``error``
-            Why the call failed, or None.
-        ``notes``
-            Long name -> why what was returned differs from the server's answer.
-        ``returned``
-            What the caller got: ``(ok, perProduct)`` for a cancel, the dict
-            for a status check.
+        At most :data:`~xrt_widgets.exchanges.HISTORY_LENGTH`, oldest first,
+        as plain dicts (copies) with the keys ``number``, ``time``,
+        ``endpoint``, ``url``, ``asked``, ``retried``, ``server`` (the
+        server's own answers, as received), ``error``, ``notes`` (why what was
+        returned differs from the server's answer) and ``returned`` (what the
+        caller got); see :class:`~xrt_widgets.exchanges.ExchangeLog`.
 
         A cancel whose first reply was lost and whose retry answered code 1
         is followed by the status check that found the product cancelled.
         """
-        with self._history_lock:
-            return copy.deepcopy(list(self._history))
+        return self._log.entries()
 
     def _open_exchange(self, endpoint: str, chosen: list[Product]) -> dict:
         """Start a history entry before sending, so that a status check made for it comes after it."""
-        with self._history_lock:
-            self._exchanges += 1
-            entry = {"number": self._exchanges,
-                     "time": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                     "endpoint": ENDPOINTS[endpoint].path, "url": redact_url(self._transport.url_for(endpoint)),
-                     "asked": [p.long for p in chosen], "retried": 0, "server": {}, "error": None, "notes": {},
-                     "returned": None}
-            self._history.append(entry)
-        return entry
-
-    def _update_exchange(self, entry: dict, **fields: Any) -> None:
-        with self._history_lock:  # a reader copies entries under the same lock
-            entry.update(copy.deepcopy(fields))
+        return self._log.open(endpoint, redact_url(self._transport.url_for(endpoint)), [p.long for p in chosen])
 
     @property
     def transport(self) -> Transport:
@@ -334,25 +259,19 @@ class XRTProductRequest:
 
         They go to the submit body under their wire names: swifttools'
         renamed globals such as ``centroid`` -> ``cent`` are translated (see
-        :data:`xrt_widgets.products.GLOBAL_WIRE_NAMES`); other names travel
+        :data:`xrt_widgets.params.GLOBAL_WIRE_NAMES`); other names travel
         as given.
 
         As swifttools does, setting ``targ`` or ``T0`` also sends
         ``getTargs=0`` / ``getT0=0`` (``RA``/``Dec`` leave ``getCoords``
         alone), ``useposobs`` sends ``posobs="user"`` and ``posobs="all"``
-        drops ``useposobs`` (see :data:`xrt_widgets.products.GLOBAL_TRIGGERS`);
+        drops ``useposobs`` (see :data:`xrt_widgets.params.GLOBAL_TRIGGERS`);
         a later explicit value wins over a triggered one. :attr:`globalPars`
         keeps only what was passed here.
         """
         self._not_after_submit("change the parameters of")
         self._globals.update(pars)
-        self._set_body_globals(pars)
-
-    def _set_body_globals(self, pars: dict) -> None:
-        for key, value in pars.items():
-            key = _GLOBAL_PYTHON_NAMES.get(key, key)
-            self._body_globals[key] = value
-            _fire(self._body_globals, GLOBAL_TRIGGERS, key, value, any_needs_value=True)
+        set_global_pars(self._body_globals, pars)
 
     def addProduct(self, what: str, clobber: bool = False, **pars: Any) -> None:
         """Add a product (long or short name) with its parameters.
@@ -360,12 +279,12 @@ class XRTProductRequest:
         Parameters take swifttools' Python names (``pcCounts``,
         ``hasRedshift``) and go to the submit body under their wire names
         (``pccounts``, ``specz``; see
-        :data:`xrt_widgets.products.PRODUCT_WIRE_NAMES`); a name without a
+        :data:`xrt_widgets.params.PRODUCT_WIRE_NAMES`); a name without a
         translation, such as one already in wire form, travels as given.
         True and False travel as 1 and 0.
 
         The values swifttools fills in are filled in the same way (tables in
-        :mod:`xrt_widgets.products`): a Spectrum starts with
+        :mod:`xrt_widgets.params`): a Spectrum starts with
         ``deltaFitStat=2.706``; ``useObs`` sets ``whichData="user"`` and
         ``whichData="all"`` drops ``useObs``; ``hasRedshift=True`` sets
         ``galactic``, and any ``redshift`` sets ``hasRedshift`` and
@@ -384,31 +303,10 @@ class XRTProductRequest:
         product = resolve(what)
         if product.long in self._products and not clobber:
             raise ValueError(f"A {product.long} has already been added; use clobber=True to replace it")
-        body: dict[str, Any] = {}
-        shared = self._set_product_pars(product.short, body, {**PRODUCT_DEFAULTS[product.short]})
-        shared.update(self._set_product_pars(product.short, body, pars))
-        self._products[product.long] = body
+        held, shared = new_product_pars(product.short, pars)
+        self._products[product.long] = held
         if shared:
-            self._set_body_globals(shared)
-
-    @staticmethod
-    def _set_product_pars(short: str, body: dict, pars: dict) -> dict:
-        """Set ``pars`` into ``body`` as swifttools' ProductRequest.setPars does; return the shared globals."""
-        renames, python_names = PRODUCT_WIRE_NAMES[short], _PRODUCT_PYTHON_NAMES[short]
-        shared_names, lowercased = SHARED_GLOBALS[short], LOWERCASED_PARS[short]
-        shared: dict[str, Any] = {}
-        for key, value in pars.items():
-            key = DEPRECATED_PARS[short].get(key, key)
-            if key not in renames:
-                key = python_names.get(key, key)  # a wire name given for a renamed parameter
-            if key in shared_names:
-                shared[renames.get(key, key)] = value
-                continue
-            if key in lowercased and isinstance(value, str):
-                value = value.lower()
-            body[key] = value
-            _fire(body, PRODUCT_TRIGGERS[short], key, value, any_needs_value=False)
-        return shared
+            set_global_pars(self._body_globals, shared)
 
     def removeProduct(self, what: str) -> None:
         """Remove a product from a request that has not been submitted.
@@ -439,16 +337,8 @@ class XRTProductRequest:
         the order it was added (a later product's parameter of the same wire
         name, such as ``srcrad``, wins, as in swifttools).
         """
-        body: dict[str, Any] = {"UserID": self._user}
-        for key, value in self._body_globals.items():
-            body[GLOBAL_WIRE_NAMES.get(key, key)] = _wire_value(value)
-        for long, pars in self._products.items():
-            product = resolve(long)
-            body[product.flag] = 1
-            renames = PRODUCT_WIRE_NAMES[product.short]
-            for key, value in pars.items():
-                body[renames.get(key, key)] = _wire_value(value)
-        return body
+        return submit_body(self._user, self._body_globals,
+                           [(resolve(long), pars) for long, pars in self._products.items()])
 
     # -- talking to the server -----------------------------------------------------------------
     def submit(self) -> bool:
@@ -466,7 +356,7 @@ class XRTProductRequest:
         try:
             reply = self._transport.post("submit", self.getJSONDict())
             data = reply.data
-            job_id = _as_int(data["JobID"])
+            job_id = as_int(data["JobID"])
             if isinstance(job_id, bool) or not isinstance(job_id, int) or job_id < 0:
                 return self._submit_failed(f"The server returned an invalid JobID {_short(data['JobID'])}.")
             self._job_id = job_id
@@ -548,16 +438,16 @@ class XRTProductRequest:
         chosen = self._what(what, "cancel")
         exchange = self._open_exchange("cancel", chosen)
         result = self._cancel(chosen, exchange)
-        self._update_exchange(exchange, error=result[1].get("ERROR"), returned=result)
+        self._log.update(exchange, error=result[1].get("ERROR"), returned=result)
         return result
 
     def _cancel(self, chosen: list[Product], exchange: dict) -> tuple[int, dict]:
         body = {"UserID": self._user, "JobID": self._job_id, "what": ",".join(p.short for p in chosen)}
         try:
             reply = self._transport.post("cancel", body)
-            self._update_exchange(exchange, retried=reply.retried, server=_cancel_answers(reply.data, chosen))
-            _check_job_id(reply.data, self._job_id, url=reply.url)
-            per_product = _parse_cancel(reply.data, chosen, url=reply.url)
+            self._log.update(exchange, retried=reply.retried, server=cancel_answers(reply.data, chosen))
+            _read(reply, check_job_id, self._job_id)
+            per_product = _read(reply, parse_cancel, chosen)
             self.last_warnings = reply.warnings
         except ServiceError as exc:
             return (0, {"ERROR": exc.message})
@@ -567,7 +457,7 @@ class XRTProductRequest:
             return (-1, {"ERROR": f"Unexpected error while cancelling through "
                                   f"{redact_url(self._transport.url_for('cancel'))}: {type(exc).__name__}: {exc}"})
         if reply.retried and any(v["code"] == 1 for v in per_product.values()):
-            self._update_exchange(exchange, notes=self._reconcile_lost_reply(per_product))
+            self._log.update(exchange, notes=self._reconcile_lost_reply(per_product))
         for name, outcome in per_product.items():
             if outcome["code"] in (0, 1):
                 self._finished.add(name)
@@ -615,7 +505,7 @@ class XRTProductRequest:
         chosen = self._what(what, "query")
         exchange = self._open_exchange("status", chosen)
         result = self._status_of(chosen, exchange)
-        self._update_exchange(exchange, error=result.get("ERROR"), returned=result)
+        self._log.update(exchange, error=result.get("ERROR"), returned=result)
         return result
 
     def _status_of(self, chosen: list[Product], exchange: dict) -> dict:
@@ -623,9 +513,9 @@ class XRTProductRequest:
         body = {"UserID": self._user, "JobID": self._job_id, "what": shorts, "whatProg": shorts}
         try:
             reply = self._transport.post("status", body)
-            self._update_exchange(exchange, retried=reply.retried, server=_status_answers(reply.data, chosen))
-            _check_job_id(reply.data, self._job_id, url=reply.url)
-            result = _parse_status(reply.data, chosen, url=reply.url)
+            self._log.update(exchange, retried=reply.retried, server=status_answers(reply.data, chosen))
+            _read(reply, check_job_id, self._job_id)
+            result = _read(reply, parse_status, chosen)
             self.last_warnings = reply.warnings
         except XRTError as exc:
             return {"ERROR": str(exc)}
@@ -663,112 +553,15 @@ class XRTProductRequest:
         return f"<XRTProductRequest {self._user} {state} products={self.products}>"
 
 
-# -- reply parsing -----------------------------------------------------------------------------
+# -- reading replies ---------------------------------------------------------------------------
 
-def _bad(url: str, message: str) -> ReplyError:
-    """The error for a reply from ``url`` that passed the transport's checks but not this endpoint's."""
-    return ReplyError(f"The reply from {redact_url(url)} could not be understood: {message}.", url=url, status=200)
-
-
-_DECIMAL = re.compile(r"\s*-?\d+\s*", re.ASCII)
-
-
-def _as_int(value: Any) -> Any:
-    """A plain decimal string as an int (a PHP server may quote numbers); anything else unchanged."""
-    if isinstance(value, str) and len(value) <= 40 and _DECIMAL.fullmatch(value):  # int() refuses 4300+ digits
-        return int(value)
-    return value
-
-
-def _check_job_id(data: dict, job_id: Optional[int], *, url: str) -> None:
-    """A reply about another job than the one asked is not a reply to this request."""
-    got = _as_int(data.get("JobID"))
-    if isinstance(got, bool) or not isinstance(got, int) or got != job_id:
-        raise _bad(url, f"it is about JobID {str(got)[:20]!r}, not {job_id}")
-
-
-def _cancel_answers(data: dict, chosen: list[Product]) -> dict:
-    """Long name -> the cancel code and text the server sent for it, as received (whatever their type)."""
-    status, status_codes = data.get("status"), data.get("statusCodes")
-    out = {}
-    for product in chosen:
-        answer = {}
-        if isinstance(status_codes, dict) and product.short in status_codes:
-            answer["code"] = status_codes[product.short]
-        if isinstance(status, dict) and product.short in status:
-            answer["text"] = status[product.short]
-        if answer:
-            out[product.long] = answer
-    return out
-
-
-def _status_answers(data: dict, chosen: list[Product]) -> dict:
-    """Long name -> the build status code and text the server sent for it, as received."""
-    out = {}
-    for product in chosen:
-        entry = data.get(product.short)
-        if isinstance(entry, dict):
-            out[product.long] = {k: entry[k] for k in ("statusCode", "statusText") if k in entry}
-        elif entry is not None:
-            out[product.long] = entry
-    return out
-
-
-def _parse_cancel(data: dict, chosen: list[Product], *, url: str) -> dict:
-    status, status_codes = data.get("status"), data.get("statusCodes")
-    if not isinstance(status, dict) or not isinstance(status_codes, dict):
-        raise _bad(url, "'status' and 'statusCodes' should be objects")
-    out = {}
-    for product in chosen:
-        if product.short not in status_codes:
-            raise _bad(url, f"no cancel code for {product.long}")
-        code = _as_int(status_codes[product.short])
-        if isinstance(code, bool) or not isinstance(code, int) or code not in codes.CANCEL_CODE:
-            raise _bad(url, f"the cancel code for {product.long} is {_short(code)}, not one of 0-4")
-        text = status.get(product.short)
-        if text is None:
-            text = codes.CANCEL_CODE[code].meaning
-        elif not isinstance(text, str):
-            raise _bad(url, f"the cancel text for {product.long} is not a string")
-        out[product.long] = {"code": code, "text": text}
-    return out
-
-
-def _parse_status(data: dict, chosen: list[Product], *, url: str) -> dict:
-    out = {}
-    for product in chosen:
-        entry = data.get(product.short)
-        if entry is None:
-            out[product.long] = {
-                "statusCode": -10,
-                "statusText": "The server did not return the status",
-                "progress": {},
-                "progressText": "No progress information available",
-            }
-            continue
-        if not isinstance(entry, dict) or "statusCode" not in entry:
-            raise _bad(url, f"the status of {product.long} is not an object with a statusCode")
-        code = _as_int(entry["statusCode"])
-        if code is not None and (isinstance(code, bool) or not isinstance(code, int)
-                                 or code not in codes.BUILD_STATUS):
-            raise _bad(url, f"the build status of {product.long} is {_short(code)}, which is not a known code")
-        text = entry.get("statusText")
-        if text is None:
-            text = codes.lookup("build_status", code).meaning
-        elif not isinstance(text, str):
-            raise _bad(url, f"the status text of {product.long} is not a string")
-        progress = entry.get("progress")
-        if progress is None:
-            progress = {}
-        if not isinstance(progress, dict):
-            raise _bad(url, f"the progress of {product.long} is not an object")
-        out[product.long] = {
-            "statusCode": code,
-            "statusText": text,
-            "progress": progress,
-            "progressText": build_progress_text(progress),
-        }
-    return out
+def _read(reply: Reply, parse: Callable[..., _T], *args: Any) -> _T:
+    """``parse(reply.data, *args)``, with a reply it cannot read turned into a ReplyError naming the URL."""
+    try:
+        return parse(reply.data, *args)
+    except ReplyShapeError as exc:
+        raise ReplyError(f"The reply from {redact_url(reply.url)} could not be understood: {exc}.", url=reply.url,
+                         status=200) from None
 
 
 # -- module functions ---------------------------------------------------------------------------
@@ -777,22 +570,14 @@ def list_jobs_with(transport: Transport, user: str) -> list:
     """``listOldJobs`` through ``transport``: the reply's ``jobs`` list, entries unchecked.
 
     One bad entry must not hide the others: check them with
-    :func:`xrt_widgets.protocol.parse_listing`.
+    :func:`xrt_widgets.listing.parse_listing`.
     """
-    reply = transport.post("list", {"UserID": user})
-    jobs = reply.data["jobs"]
-    if not isinstance(jobs, list):
-        raise _bad(reply.url, f"'jobs' should be a list, not {excerpt(jobs)}")
-    return jobs
+    return _read(transport.post("list", {"UserID": user}), parse_jobs)
 
 
 def count_active_jobs_with(transport: Transport, user: str) -> int:
     """``countActiveJobs`` through ``transport``: the user's jobs queued or running."""
-    reply = transport.post("count", {"UserID": user})
-    num = _as_int(reply.data["numJobs"])
-    if isinstance(num, bool) or not isinstance(num, int):
-        raise _bad(reply.url, f"numJobs is {_short(num)}, not a number")
-    return num
+    return _read(transport.post("count", {"UserID": user}), parse_job_count)
 
 
 def _one_off(call: Any, user: str, base_url: Optional[str], timeout: Timeout, session: Any,
@@ -816,7 +601,7 @@ def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout =
     returned unchecked, as swifttools returns them: a PHP server may quote a
     JobID (``"951"``) or send a flag as ``1`` or ``"true"``, and one malformed
     entry does not make the whole call fail. Use
-    :func:`xrt_widgets.protocol.parse_listing` to get the well-formed entries,
+    :func:`xrt_widgets.listing.parse_listing` to get the well-formed entries,
     normalised, and the ones it skipped (as :class:`~xrt_widgets.JobBoard`
     does).
 
