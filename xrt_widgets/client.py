@@ -25,7 +25,7 @@ from .errors import HTTPStatusError, ReplyError, ServiceError, TimeoutError_, Tr
 from .markup import html_to_text
 # The protocol's facts are written once, in .protocol; API_NAME, API_VERSION and ENDPOINTS stay
 # importable from here for code written before they moved.
-from .protocol import API_NAME, API_VERSION, ENDPOINTS, ENVELOPE_KEYS
+from .protocol import API_NAME, API_VERSION, ENDPOINTS, ENVELOPE_KEYS, excerpt
 from .urls import is_loopback, parse_base_url
 from .wire import DeadlineAdapter, DeadlineRetry, TooLarge, call_deadline, read_capped
 
@@ -222,7 +222,7 @@ class Transport:
         if response.is_redirect:
             raise HTTPStatusError(
                 f"{url} answered HTTP {response.status_code} {response.reason or ''}".rstrip()
-                + f", a redirect to {_short(response.headers.get('Location', '?'), 200)}; it was not followed, "
+                + f", a redirect to {excerpt(response.headers.get('Location', '?'), 200)}; it was not followed, "
                 "so that your user ID is only ever sent to the configured base URL.",
                 url=url, status=response.status_code,
             )
@@ -254,7 +254,7 @@ class Transport:
                              url=url, status=200)
         ok = data["OK"]
         if isinstance(ok, bool) or not isinstance(ok, int) or ok not in (0, 1, 2):
-            raise ReplyError(f"The reply from {url} has OK={_short(ok)}, which is not 0, 1 or 2.",
+            raise ReplyError(f"The reply from {url} has OK={excerpt(ok)}, which is not 0, 1 or 2.",
                              url=url, status=200)
         if ok == 2 and endpoint != "cancel":
             raise ReplyError(f"The reply from {url} has OK=2, which only a cancel can answer.", url=url, status=200)
@@ -263,7 +263,7 @@ class Transport:
         if isinstance(dep, dict) and isinstance(dep.get("message"), str):
             warnings.append(dep["message"])
         if _newer(data["APIVersion"], API_VERSION):
-            warnings.append(f"The service speaks API version {_short(data['APIVersion'])}, newer than the "
+            warnings.append(f"The service speaks API version {excerpt(data['APIVersion'])}, newer than the "
                             f"{API_VERSION} this version of xrt_widgets knows: consider updating it.")
         if ok == 0:
             message = data.get("ERROR")
@@ -377,8 +377,3 @@ def _list_errors(raw) -> list:
                     "list": [m if isinstance(m, str) else str(m) for m in msgs] if isinstance(msgs, list) else [],
                 })
     return out
-
-
-def _short(value: Any, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "…"

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Optional, Sequence, TypeVar, Union
 
 from . import codes
-from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Reply, Timeout, Transport, _short, may_have_arrived
+from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Reply, Timeout, Transport, may_have_arrived
 from .errors import ReplyError, ServiceError, XRTError, redact_url
 from .exchanges import HISTORY_LENGTH, ExchangeLog, cancel_answers, status_answers
 from .listing import parse_jobs
@@ -358,7 +358,7 @@ class XRTProductRequest:
             data = reply.data
             job_id = as_int(data["JobID"])
             if isinstance(job_id, bool) or not isinstance(job_id, int) or job_id < 0:
-                return self._submit_failed(f"The server returned an invalid JobID {_short(data['JobID'])}.")
+                return self._submit_failed(f"The server returned an invalid JobID {excerpt(data['JobID'])}.")
             self._job_id = job_id
             self._url = data["URL"] if isinstance(data["URL"], str) else None
             self._job_pars = data["jobPars"] if isinstance(data["jobPars"], dict) else {}

@@ -241,7 +241,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if endpoint == ENDPOINTS["cancel"].path and kind == "code":
             code = int(params.get("code", 3))
-            targets = params.get("products") or server.store._what(body)
+            targets = params.get("products") or server.store.named_products(body.get("what", ""))
             from ..products import resolve
 
             reply = server.store.cancel(body, forced_codes={resolve(t).short: code for t in targets})

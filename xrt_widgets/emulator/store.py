@@ -244,8 +244,19 @@ class JobStore:
         return job, None
 
     @staticmethod
-    def _what(body: dict) -> list[str]:
-        what = body.get("what", "")
+    def named_products(what: Any) -> list[str]:
+        """The product names a request's ``what`` (or ``whatProg``) lists: comma-separated text, or a list.
+
+        Parameters
+        ----------
+        what : str or list
+            The value of the request body's key.
+
+        Returns
+        -------
+        list of str
+            The names, stripped, empty ones left out (not checked against the products).
+        """
         if isinstance(what, list):
             return [str(w).strip() for w in what if str(w).strip()]
         return [w.strip() for w in str(what).split(",") if w.strip()]
@@ -293,9 +304,9 @@ class JobStore:
                 return err
             assert job is not None
             now = self.clock.now()
-            want_prog = set(self._what({"what": body.get("whatProg", "")}))
+            want_prog = set(self.named_products(body.get("whatProg", "")))
             reply = ok_reply(JobID=job.job_id)
-            for short in self._what(body):
+            for short in self.named_products(body.get("what", "")):
                 prod = job.products.get(short)
                 if prod is None:
                     reply[short] = {"statusCode": None, "statusText": STATUS_TEXTS[None],
@@ -317,7 +328,7 @@ class JobStore:
                 return err
             assert job is not None
             now = self.clock.now()
-            shorts = self._what(body)
+            shorts = self.named_products(body.get("what", ""))
             if not shorts:
                 return refusal("No products were named in 'what'.")
             status, codes_ = {}, {}
