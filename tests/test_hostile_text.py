@@ -72,11 +72,13 @@ def html_values(widget) -> list[str]:
 def screen_text(panel) -> str:
     """The panel's visible text, widgets and static fallback, once every piece is checked inert."""
     pieces = [visible_text(v) for v in html_values(panel)]
+    panel.refresh_on_display = False  # read here, not shown to a person: no status request of its own
     pieces.append(visible_text(panel._repr_mimebundle_()["text/html"]))
     return "\n".join(pieces)
 
 
 def fallback_text(panel) -> str:
+    panel.refresh_on_display = False
     return visible_text(panel._repr_mimebundle_()["text/html"])
 
 

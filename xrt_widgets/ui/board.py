@@ -516,9 +516,7 @@ class JobBoard(widgets.VBox):
         self._poller.cancel()
         self._runner.close()
         for entry in self.entries.values():
-            entry._unobserve()
-            if entry.panel is not None:
-                entry.panel.close()
+            entry.close()
         close_all(self)
         # queued work still runs (and resolves its futures) against closed, silent widgets
         self._pool.shutdown(wait=False)

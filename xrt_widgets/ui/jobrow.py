@@ -96,6 +96,12 @@ class JobRow:
     def unfinished(self) -> list[str]:
         return [n for n in self.state.unfinished() if n in self.products]
 
+    def close(self) -> None:
+        """Stop following the job's record, and close the row's Details panel if it was opened."""
+        self._unobserve()
+        if self.panel is not None:
+            self.panel.close()
+
     def _on_state(self) -> None:
         if not self.board.closed:
             self.render()
