@@ -2,6 +2,7 @@
 #   make demo        the panel in JupyterLab against a local UKSSDC emulator
 #   make demo-voila  the same notebook served as an app by Voila
 #   make test        every test: unit, emulator, widget, notebook and browser
+#   make unit        the unit tests only (no network, a few seconds)
 #   make bench       the benchmarks, side by side with swifttools
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo demo-voila test bench chromium clean
+.PHONY: demo demo-voila test unit bench chromium clean
 
 # scripts/ensure-venv (re)makes a broken venv, picks uv or pip, installs -e '.[test]', then touches the stamp.
 # A venv whose python does not run (deleted, or its base interpreter gone) is remade whatever the stamp's date.
@@ -31,6 +32,9 @@ demo-voila: $(STAMP)
 
 test: $(STAMP) chromium
 	$(PY) -m pytest
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py && $(PY) benchmarks/hardening.py

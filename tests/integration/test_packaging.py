@@ -27,7 +27,7 @@ from support import GLOBALS, USER
 
 pytest_plugins = ["pytester"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REINSTALL = "the installed metadata is stale: run `pip install -e '.[test]'` again"
 
 

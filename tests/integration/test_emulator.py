@@ -24,7 +24,7 @@ from xrt_widgets.emulator.faults import ENDPOINT_ALIASES, KINDS, FaultQueue, end
 from xrt_widgets.errors import TransportError
 from xrt_widgets.products import PRODUCTS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OTHER_USER = "frodo@mount.doom"
 SUBMIT = {"UserID": USER, "name": "GRB 060729", "targ": "00221755", "RA": 95.37, "Dec": -62.21, "cent": 1,
           "poserr": 1}
