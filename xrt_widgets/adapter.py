@@ -119,14 +119,20 @@ class RequestAdapter:
         """Whether ``exc``, a RuntimeError or ValueError, came from the server's side rather than the call."""
         return self.kind == "swifttools" and raised_after_sending(exc)
 
-    def _exchanges(self) -> list[dict]:
-        """Our request's record of its exchanges with the server (swifttools' keeps none)."""
-        history = getattr(self.request, "history", None) if self.kind == "xrt_widgets" else None
-        return history if isinstance(history, list) else []
+    def _exchange_count(self) -> int:
+        """How many exchanges our request has recorded (swifttools' keeps none): read before a call."""
+        count = getattr(self.request, "exchange_count", None) if self.kind == "xrt_widgets" else None
+        return count if isinstance(count, int) and not isinstance(count, bool) else 0
+
+    def _exchanges_since(self, number: int) -> list[dict]:
+        """Our request's record of the exchanges after ``number`` (copies of those only)."""
+        since = getattr(self.request, "history_since", None) if self.kind == "xrt_widgets" else None
+        entries = since(number) if callable(since) else []
+        return entries if isinstance(entries, list) else []
 
     def _reconciled_since(self, number: int) -> dict[str, dict]:
         """The server's answer and the note for each product the newest cancel after ``number`` reconciled."""
-        for entry in reversed(self._exchanges()):
+        for entry in reversed(self._exchanges_since(number)):
             if not isinstance(entry, dict) or entry.get("number", 0) <= number:
                 break
             if entry.get("endpoint") == ENDPOINTS["cancel"].path:
@@ -230,8 +236,7 @@ class RequestAdapter:
             For a wrong call (not submitted, a product not requested).
         """
         asked = tuple(p.long for p in in_order(resolve(n) for n in names))
-        exchanges = self._exchanges()
-        before = exchanges[-1].get("number", 0) if exchanges and isinstance(exchanges[-1], dict) else 0
+        before = self._exchange_count()
         result, error = self._call("cancel", asked)
         url = self.endpoint_url("cancel")
 

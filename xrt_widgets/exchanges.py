@@ -104,6 +104,28 @@ class ExchangeLog:
         with self._lock:
             entry.update(copy.deepcopy(fields))
 
+    @property
+    def count(self) -> int:
+        """How many exchanges were opened so far (the ``number`` of the newest)."""
+        with self._lock:
+            return self._count
+
+    def since(self, number: int) -> list[dict]:
+        """Copies of the entries whose ``number`` is above ``number``, oldest first (only those are copied).
+
+        Parameters
+        ----------
+        number : int
+            A value of :attr:`count` read earlier.
+        """
+        with self._lock:
+            newer = []
+            for entry in reversed(self._entries):
+                if entry["number"] <= number:
+                    break
+                newer.append(entry)
+            return copy.deepcopy(newer[::-1])
+
     def entries(self) -> list[dict]:
         """Copies of the entries, oldest first.
 

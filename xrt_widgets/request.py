@@ -240,6 +240,15 @@ class XRTProductRequest:
         """
         return self._log.entries()
 
+    @property
+    def exchange_count(self) -> int:
+        """How many exchanges with the server this request has had (the ``number`` of the newest in :attr:`history`)."""
+        return self._log.count
+
+    def history_since(self, number: int) -> list[dict]:
+        """The entries of :attr:`history` newer than ``number`` (an :attr:`exchange_count` read earlier), as copies."""
+        return self._log.since(number)
+
     def _open_exchange(self, endpoint: str, chosen: list[Product]) -> dict:
         """Start a history entry before sending, so that a status check made for it comes after it."""
         return self._log.open(endpoint, redact_url(self._transport.url_for(endpoint)), [p.long for p in chosen])

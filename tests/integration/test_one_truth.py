@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -134,6 +135,10 @@ def test_two_different_cancels_in_flight_both_reach_the_server(emu, make_request
     panel = CancelPanel(req, confirm=False)
     emu.inject("cancel", "delay", seconds=0.4)
     first = panel.cancel(["LightCurve"])
+    deadline = time.monotonic() + 5
+    while not cancels(emu) and time.monotonic() < deadline:  # the first has reached the server
+        time.sleep(0.005)
+    assert cancels(emu) == ["lc"]
     second = panel.cancel(["Spectrum"])
     third = panel.cancel(["StandardPos"])  # merged with the second while that one waits its turn
     a, b, c = (f.result(timeout=10) for f in (first, second, third))
