@@ -66,7 +66,25 @@ def cancel_flow(page, artifacts_dir: Path, shot: str) -> None:
     untouched_before = background(row(page, "AstromPos"))
 
     tick(page, "LightCurve", "Spectrum")
+    # time from the Confirm click to the last of the two rows turning "cancelled" (recorded, not asserted)
+    page.evaluate("""() => {
+        window.__xrtwClick = null; window.__xrtwDone = null;
+        const states = ['LightCurve', 'Spectrum'].map(
+            n => document.querySelector(`.xrtw-panel .xrtw-product-${n} .xrtw-state`));
+        const done = () => states.every(e => e.classList.contains('xrtw-status-cancelled'));
+        const watch = new MutationObserver(() => {
+            if (done() && window.__xrtwDone === null) { window.__xrtwDone = performance.now(); watch.disconnect(); }
+        });
+        states.forEach(e => watch.observe(e, {attributes: true, attributeFilter: ['class']}));
+        document.querySelector('.xrtw-panel button.xrtw-confirm').addEventListener(
+            'click', () => { window.__xrtwClick = performance.now(); }, {capture: true, once: true});
+    }""")
     cancel_with_confirmation(page, "Cancel 2 products: LightCurve, Spectrum?")
+    page.wait_for_function("() => window.__xrtwDone !== null", timeout=30_000)
+    took = page.evaluate("() => window.__xrtwDone - window.__xrtwClick")
+    assert took > 0
+    with open(artifacts_dir / "confirm-to-colour.txt", "a") as out:
+        out.write(f"{shot}: confirm click to both rows cancelled: {took:.1f} ms\n")
     cancelled = rgb(codes.CANCEL_CODE[0].colour)
     for name in ("LightCurve", "Spectrum"):
         expect(state(page, name)).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))
