@@ -666,7 +666,7 @@ def test_board_shows_every_good_entry_with_exactly_its_products(emu, board, list
 
 URL_PIECES = st.sampled_from([
     "http://", "https://", "HTTP://", "ftp://", "//", "127.0.0.1", "localhost", "[::1]", "evil.invalid",
-    "www.swift.ac.uk", "@", ":", ":80", ":0", ":99999", "\\", "/", "?", "#", "%", "%31", "%2F", " ", "\t",
+    "outside.invalid", "@", ":", ":80", ":0", ":99999", "\\", "/", "?", "#", "%", "%31", "%2F", " ", "\t",
     "\n", "\x00", "１２７", "user:pw", ".", "..", "[", "]", "user_objects", ";", ",", "&", "=",
 ])
 URL_TEXT = st.lists(URL_PIECES, min_size=1, max_size=10).map("".join) | st.text(max_size=60)

@@ -27,7 +27,7 @@ from xrt_widgets import CancelPanel, Emulator, JobBoard, XRTProductRequest, coun
 from xrt_widgets.client import ENV_BASE_URL, MAX_REPLY_BYTES, Transport, resolve_base_url
 from xrt_widgets.errors import InsecureURLError, ReplyError, TimeoutError_
 
-from support import GLOBALS, USER
+from support import GLOBALS, NOWHERE, USER
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -91,12 +91,12 @@ def test_crafted_urls_are_refused_before_any_connection(emu, attempts, monkeypat
 
 @pytest.mark.parametrize("url,words", [
     ("http://evil.invalid\\@127.0.0.1:1/x", "backslash"),
-    ("https://me:s3cret@www.swift.ac.uk/user_objects", "no user name or password"),
-    ("https://www.swift.ac.uk/user_objects?debug=1", "no query string or fragment"),
-    ("https://www.swift.ac.uk/user_objects#top", "no query string or fragment"),
-    ("https://www.swift.ac.uk/user objects", "white space"),
-    ("https://www.swïft.ac.uk/user_objects", "non-ASCII"),
-    ("https://www.swift.ac.uk%2F@x/user_objects", "no user name or password"),
+    (f"https://me:s3cret@{NOWHERE}/user_objects", "no user name or password"),
+    (f"https://{NOWHERE}/user_objects?debug=1", "no query string or fragment"),
+    (f"https://{NOWHERE}/user_objects#top", "no query string or fragment"),
+    (f"https://{NOWHERE}/user objects", "white space"),
+    ("https://www.outsïde.invalid/user_objects", "non-ASCII"),
+    (f"https://{NOWHERE}%2F@x/user_objects", "no user name or password"),
 ])
 def test_each_refusal_says_why_and_hides_the_password(url, words):
     with pytest.raises(InsecureURLError) as info:
@@ -106,7 +106,7 @@ def test_each_refusal_says_why_and_hides_the_password(url, words):
 
 
 def test_the_url_used_is_rebuilt_from_the_checked_parts():
-    assert resolve_base_url("HTTPS://WWW.Swift.AC.uk:443/user_objects/") == "https://www.swift.ac.uk:443/user_objects"
+    assert resolve_base_url(f"HTTPS://{NOWHERE.upper()}:443/user_objects/") == f"https://{NOWHERE}:443/user_objects"
     assert resolve_base_url("http://[::1]:8080/u") == "http://[::1]:8080/u"
     assert resolve_base_url("  http://localhost:5/user_objects  ") == "http://localhost:5/user_objects"
 
