@@ -72,3 +72,22 @@ def assert_inline_markup_only(shown: str, text: str) -> None:
     assert not open_names, f"unclosed {open_names[-1]}"
     assert '"' not in shown and "'" not in shown
     assert html.unescape(shown) == text
+
+
+#: swifttools' globals for the tests' swifttools requests (its own Python names).
+SWIFT_T0 = 175886400.0
+SWIFT_GLOBALS = dict(name="GRB 060729", targ="00221755", T0=SWIFT_T0, RA=95.37, Dec=-62.21, centroid=True,
+                     centMeth="iterative", useSXPS=False, posErr=1)
+
+
+def swifttools_request(base_url: str):
+    """A swifttools request for a light curve, a spectrum and a standard position, pointed at ``base_url``."""
+    import swifttools.ukssdc.xrt_prods as st
+
+    req = st.XRTProductRequest(USER, silent=True)
+    req._baseURL = base_url
+    req.setGlobalPars(**SWIFT_GLOBALS)
+    req.addLightCurve(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True)
+    req.addSpectrum(hasRedshift=False)
+    req.addStandardPos()
+    return req

@@ -11,9 +11,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-import swifttools.ukssdc.xrt_prods as st
 
-from support import USER
+from support import USER, swifttools_request
 from xrt_widgets import XRTProductRequest, codes
 from xrt_widgets import adapter as adapter_module
 from xrt_widgets.adapter import RequestAdapter
@@ -21,23 +20,9 @@ from xrt_widgets.jobs import forget_jobs, job_state
 from xrt_widgets.outcomes import CancelOutcome, StatusOutcome
 
 PRODUCTS = ("LightCurve", "Spectrum", "StandardPos")
-ST_GLOBALS = dict(name="GRB 060729", targ="00221755", T0=175886400.0, RA=95.37, Dec=-62.21, centroid=True,
-                  centMeth="iterative", useSXPS=False, posErr=1)
-
-
-def _swifttools_request(base_url: str) -> st.XRTProductRequest:
-    req = st.XRTProductRequest(USER, silent=True)
-    req._baseURL = base_url
-    req.setGlobalPars(**ST_GLOBALS)
-    req.addLightCurve(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True)
-    req.addSpectrum(hasRedshift=False)
-    req.addStandardPos()
-    return req
-
-
 @pytest.fixture
 def theirs(emu):
-    req = _swifttools_request(emu.base_url)
+    req = swifttools_request(emu.base_url)
     assert req.submit() is True, req.submitError
     return req
 
@@ -229,7 +214,7 @@ def test_ours_and_swifttools_and_from_job_share_one_key(emu, ours, theirs):
     assert RequestAdapter(theirs).job_key() == (emu.base_url, USER, theirs.JobID)
     again = XRTProductRequest.from_job(USER, ours.JobID, ["LightCurve"], base_url=emu.base_url + "/")
     assert RequestAdapter(again).job_key() == key
-    disguised = _swifttools_request(emu.base_url.replace("http://", "http://frodo:s3cret@", 1) + "/")
+    disguised = swifttools_request(emu.base_url.replace("http://", "http://frodo:s3cret@", 1) + "/")
     disguised._submitted, disguised._jobID = True, str(ours.JobID)  # as if swifttools had submitted it
     assert RequestAdapter(disguised).job_key() == key
 
@@ -239,7 +224,7 @@ def test_an_unsubmitted_request_has_no_key_and_a_wrong_call_still_raises(emu, ma
     assert mine.job_key() is None
     with pytest.raises(RuntimeError):
         mine.cancel_outcome(["LightCurve"])
-    swift = RequestAdapter(_swifttools_request(emu.base_url))
+    swift = RequestAdapter(swifttools_request(emu.base_url))
     assert swift.job_key() is None
     with pytest.raises(RuntimeError):
         swift.status_outcome(["LightCurve"])

@@ -11,24 +11,17 @@ import json
 import pytest
 import swifttools.ukssdc.xrt_prods as st
 
-from support import USER
+from support import SWIFT_GLOBALS, SWIFT_T0, USER, swifttools_request
 from xrt_widgets import XRTProductRequest as OurRequest
 
-T0 = 175886400.0
-ST_GLOBALS = dict(name="GRB 060729", targ="00221755", T0=T0, RA=95.37, Dec=-62.21, centroid=True,
-                  centMeth="iterative", useSXPS=False, posErr=1)
+T0 = SWIFT_T0
+ST_GLOBALS = SWIFT_GLOBALS
 
 
 @pytest.fixture
 def theirs(emu):
     """A swifttools request for a light curve, a spectrum and a standard position, pointed at ``emu``."""
-    req = st.XRTProductRequest(USER, silent=True)
-    req._baseURL = emu.base_url
-    req.setGlobalPars(**ST_GLOBALS)
-    req.addLightCurve(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True)
-    req.addSpectrum(hasRedshift=False)
-    req.addStandardPos()
-    return req
+    return swifttools_request(emu.base_url)
 
 
 @pytest.fixture
