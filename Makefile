@@ -10,7 +10,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo demo-voila test unit bench chromium clean
+.PHONY: demo demo-voila test unit bench chromium axe clean
 
 # scripts/ensure-venv (re)makes a broken venv, picks uv or pip, installs -e '.[test]', then touches the stamp.
 # A venv whose python does not run (deleted, or its base interpreter gone) is remade whatever the stamp's date.
@@ -24,13 +24,17 @@ $(STAMP): pyproject.toml scripts/ensure-venv
 chromium:
 	./scripts/ensure-chromium
 
+# axe-core from npm, for the browser tests' accessibility checks (node and npm are installed when missing)
+axe:
+	./scripts/ensure-axe
+
 demo: $(STAMP)
 	$(PY) -m xrt_widgets.demo
 
 demo-voila: $(STAMP)
 	$(PY) -m xrt_widgets.demo --voila
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium axe
 	$(PY) -m pytest
 
 unit: $(STAMP)
