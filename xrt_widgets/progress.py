@@ -26,8 +26,11 @@ _NO_STEP = object()  # what a level's iterator gives once its steps are all read
 def build_progress_text(progress: Any) -> str:
     """A readable, indented text of a product's progress (``PreProgress``, nested steps, time running).
 
-    Active steps are marked ``**…**`` and finished ones ``- DONE``, as
-    swifttools does. Anything of the wrong shape is skipped, never raised.
+    The layout is swifttools' ``progressText`` exactly: the intro line,
+    one line per step (each line ending in a newline), then a blank line
+    and ``The job has been running for HH:MM:SS`` with a final newline.
+    Active steps are marked ``** … - ACTIVE -- extra**`` and finished ones
+    ``- DONE``. Anything of the wrong shape is skipped, never raised.
     Steps nested deeper than 50 levels are not shown. For steps decoded
     from a reply, the time taken is linear in their size, however deep or
     long they are.
@@ -41,13 +44,14 @@ def build_progress_text(progress: Any) -> str:
     -------
     str
         One line per step, indented two spaces a level, or "No progress
-        information available".
+        information available" when the product reports none (``GotProgress``
+        other than 1).
     """
     if not isinstance(progress, dict) or progress.get("GotProgress") != 1:
         return NO_PROGRESS
     lines: list[str] = []
     pre = progress.get("PreProgress")
-    if isinstance(pre, str) and pre:
+    if isinstance(pre, str):
         lines.append(pre)
 
     # An explicit stack of (steps left at this level, depth) instead of recursion: a reply nested
@@ -77,7 +81,8 @@ def build_progress_text(progress: Any) -> str:
         sub = step.get("SubStep")
         if isinstance(sub, list) and depth < MAX_DEPTH:
             pending.append((iter(sub), depth + 1))  # its steps come next, before this level's others
+    text = "".join(line + "\n" for line in lines)
     running = progress.get("TimeRunning")
-    if isinstance(running, str) and running:
-        lines.append(f"The job has been running for {running}")
-    return "\n".join(lines) if lines else NO_PROGRESS
+    if isinstance(running, str):
+        text += f"\nThe job has been running for {running}\n"
+    return text

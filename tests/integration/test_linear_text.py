@@ -261,7 +261,7 @@ def test_progress_text_of_huge_labels():
     ]}
     assert best_time(build_progress_text, progress) < BOUND
     assert build_progress_text(progress).splitlines() == [
-        label, f"  ** {label} - ACTIVE -- {extra}**", f"    {label} - DONE", "The job has been running for 1s"]
+        label, f"  ** {label} - ACTIVE -- {extra}**", f"    {label} - DONE", "", "The job has been running for 1s"]
 
 
 def test_progress_text_of_100_000_steps():

@@ -127,7 +127,7 @@ def test_a_status_reply_gives_each_product_asked_its_status_and_progress_text():
     data = {"lc": {"statusCode": "3", "statusText": "Running", "progress": progress}}
     result = parse_status(data, [LC, SPEC])
     assert result["LightCurve"] == {"statusCode": 3, "statusText": "Running", "progress": progress,
-                                    "progressText": "  ** Binning - ACTIVE**"}
+                                    "progressText": "  ** Binning - ACTIVE**\n"}
     assert result["Spectrum"]["statusCode"] == -10  # not in the reply
     assert parse_status({"lc": {"statusCode": 4}}, [LC])["LightCurve"]["statusText"] == \
         codes.lookup("build_status", 4).meaning
