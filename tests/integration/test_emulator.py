@@ -418,7 +418,9 @@ def test_submit_reply(emu):
     assert reply["JobID"] == 1001
     assert reply["URL"] == f"{emu.base_url}/tprods/USERPROD_1001"
     assert reply["jobPars"]["binMeth"] == "counts" and reply["jobPars"]["centMeth"] == "simple"
-    assert "UserID" not in reply["jobPars"] and "api_name" not in reply["jobPars"]
+    # Not an echo: the API name and version and the UserID come first, numbers come back quoted.
+    assert list(reply["jobPars"])[:3] == ["api_name", "api_version", "UserID"]
+    assert reply["jobPars"]["UserID"] == USER and reply["jobPars"]["RA"] == "95.37"
     assert set(emu.job(1001).products) == {"lc", "psf"}
     assert submit(emu, spec=1) == 1002
 

@@ -145,7 +145,7 @@ def test_the_emulator_accepts_our_translated_submit_as_it_accepts_swifttools(emu
     assert mine == their == ours.getJSONDict()
     assert set(emu.job(ours.JobID).products) == set(emu.job(theirs.JobID).products) == {
         "lc", "spec", "psf", "enh", "xastrom", "image", "sourceDet"}
-    assert ours.jobPars == theirs.jobPars and ours.jobPars["pccounts"] == 20 and ours.jobPars["specz"] == 1
+    assert ours.jobPars == theirs.jobPars and ours.jobPars["pccounts"] == "20" and ours.jobPars["specz"] == 1
     ours.transport.close()
 
 
@@ -170,8 +170,7 @@ def test_progress_text_matches_swifttools_line_for_line(emu, submitted):
     for name in ("LightCurve", "Spectrum", "StandardPos"):
         assert mine[name]["statusCode"] == their[name]["statusCode"]
         assert mine[name]["progress"] == their[name]["progress"]
-        assert mine[name]["progressText"].splitlines() == [
-            line for line in their[name]["progressText"].splitlines() if line]
+        assert mine[name]["progressText"] == their[name]["progressText"]  # character for character
     assert "      Background" in mine["Spectrum"]["progressText"].splitlines()  # three levels deep
     ours.transport.close()
 
@@ -187,7 +186,7 @@ def test_cancel_one_product(emu, submitted):
     assert emu.status(submitted.JobID, "Spectrum") == 3
     status = submitted.checkProductStatus(["LightCurve"])
     assert status["LightCurve"]["statusCode"] == -4
-    assert status["LightCurve"]["statusText"] == "Cancelled by user"
+    assert status["LightCurve"]["statusText"] == "Cancelled at your request"
 
 
 def test_where_we_do_better_than_swifttools(emu, submitted):

@@ -43,15 +43,19 @@ class Emulator:
         Seconds to wait before every reply (to model a distant server).
     state_file : str, optional
         Keep the jobs in this JSON file across restarts.
+    string_job_ids : bool
+        Send JobIDs as strings of digits (``"951"``), as the real service
+        is shown doing in swifttools' tutorial.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, manual_clock: bool = False,
                  durations: Optional[dict] = None, users=None, reply_delay: float = 0.0,
-                 state_file: Optional[str] = None) -> None:
+                 state_file: Optional[str] = None, string_job_ids: bool = False) -> None:
         self.host = host
         self.port = port
         self.clock = Clock(manual=manual_clock)
-        self.store = JobStore(self.clock, durations=durations, users=users, state_file=state_file)
+        self.store = JobStore(self.clock, durations=durations, users=users, state_file=state_file,
+                              string_job_ids=string_job_ids)
         self.faults = FaultQueue()
         self._reply_delay = float(reply_delay)
         self._server: Optional[EmulatorServer] = None

@@ -8,6 +8,7 @@ the store computes a reply, the fault queue may change what goes back.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import socket
@@ -22,6 +23,7 @@ from typing import Any, Callable, Iterator
 
 from ..protocol import ENDPOINTS, ENVELOPE_KEYS, refusal
 from .faults import FaultQueue
+from .pages import JOB_PAGE, job_page
 
 __all__ = ["EmulatorServer", "Handler"]
 
@@ -136,7 +138,16 @@ class Handler(BaseHTTPRequestHandler):
     # -- reading ------------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802
         with self.server.handling():
-            self._html(405, "The UKSSDC API takes POST requests with a JSON body.")
+            path = self.path.split("?", 1)[0]
+            page = JOB_PAGE.fullmatch(path[len(PREFIX):]) if path.startswith(PREFIX) else None
+            if page is None:
+                self._html(405, "The UKSSDC API takes POST requests with a JSON body.")
+                return
+            text = job_page(self.server.store, int(page.group(1)))
+            if text is None:
+                self._html(404, f"There is no job {page.group(1)}.")
+                return
+            self._send(200, text.encode("utf-8"), "text/html; charset=UTF-8")
 
     def _body_length(self) -> tuple[int, str]:
         """(length, "") for a body this handler can read whole; (-1, why) for one it must refuse."""
@@ -199,7 +210,7 @@ class Handler(BaseHTTPRequestHandler):
             self._refuse_body(refused)
             return
         if route is None:
-            self._html(404, f"No such page: {path}")
+            self._html(404, f"No such page: {html.escape(path)}")
             return
         fault = server.faults.take(endpoint)  # type: ignore[arg-type]
         if server.reply_delay:

@@ -22,6 +22,7 @@ from typing import Any, Optional
 from ..products import PRODUCTS, resolve
 from ..protocol import API_VERSION, ok_reply, refusal
 from .clock import Clock
+from .jobpars import job_pars
 
 __all__ = ["JobStore", "DEFAULT_DURATIONS", "DEMO_DURATIONS", "API_VERSION"]
 
@@ -33,7 +34,7 @@ CANCEL_UNKNOWN_REASON = "Job could not be cancelled - reason unknown"
 CANCEL_STATUS_UNKNOWN = "An error occurred: the job may or may not have been cancelled"
 
 STATUS_TEXTS = {
-    -4: "Cancelled by user",
+    -4: "Cancelled at your request",
     -3: "The job ran but produced no product",
     -2: "Internal error: adding the job to the queue failed",
     -1: "Internal error: the job could not be requested",
@@ -123,10 +124,15 @@ class JobStore:
         The registered users; by default any address with an ``@`` is.
     state_file : str, optional
         A JSON file the store loads at start and rewrites after every change.
+    string_job_ids : bool
+        Send every JobID in replies as a string of digits (``"951"``), as the
+        swifttools tutorial shows the real service doing; requests may name a
+        job either way.
     """
 
     def __init__(self, clock: Clock, *, durations: Optional[dict] = None, users=None,
-                 state_file: Optional[str] = None, first_job_id: int = 1001) -> None:
+                 state_file: Optional[str] = None, first_job_id: int = 1001, string_job_ids: bool = False) -> None:
+        self.string_job_ids = string_job_ids
         self.clock = clock
         self.durations = dict(DEFAULT_DURATIONS)
         for name, value in (durations or {}).items():
@@ -277,24 +283,41 @@ class JobStore:
                 problems.append("name: a name for the object is required")
             if not str(body.get("targ", "")).strip() and body.get("getTargs") not in (1, True):
                 problems.append("targ: the target ID(s) are required, or set getTargs")
-            if ("RA" not in body or "Dec" not in body) and body.get("getCoords") not in (1, True):
+            # A source detection alone searches the whole field: it needs no position (RequestJob.md).
+            needs_position = shorts != ["sourceDet"]
+            if needs_position and ("RA" not in body or "Dec" not in body) and body.get("getCoords") not in (1, True):
                 problems.append("RA, Dec: a position is required, or set getCoords")
             if problems:
                 return refusal("Your request could not be processed because some parameters are invalid.",
                                    listErr=[{"label": "Global parameters", "list": problems}])
-            job = self.add_job(body["UserID"], shorts, name=str(body.get("name")), pars=self._job_pars(body))
-            return ok_reply(JobID=job.job_id, URL=self.job_url(job.job_id), jobPars=job.pars)
+            job = self.add_job(body["UserID"], shorts, name=str(body.get("name")), pars=job_pars(body))
+            return ok_reply(JobID=self.reply_id(job.job_id), URL=self.job_url(job.job_id), jobPars=job.pars)
 
-    @staticmethod
-    def _job_pars(body: dict) -> dict:
-        pars = {k: v for k, v in body.items() if k not in ("api_name", "api_version", "UserID")}
-        pars.setdefault("centMeth", "simple")
-        return pars
+    def reply_id(self, job_id: int) -> Any:
+        """A JobID as replies carry it: an int, or a string of digits with ``string_job_ids``."""
+        return str(job_id) if self.string_job_ids else job_id
 
     base_url = "http://127.0.0.1/user_objects"
 
     def job_url(self, job_id: int) -> str:
         return f"{self.base_url}/tprods/USERPROD_{job_id}"
+
+    def job_summary(self, job_id: int) -> Optional[dict]:
+        """What a job's web page shows: ``{"name", "products": [{"product", "statusCode", "statusText"}]}``.
+
+        None if there is no such job.
+        """
+        with self._lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                return None
+            now = self.clock.now()
+            rows = []
+            for short, prod in job.products.items():
+                status = self._phase(job, prod, now)[0]
+                rows.append({"product": resolve(short).long, "statusCode": status,
+                             "statusText": prod.texts.get("statusText", STATUS_TEXTS.get(status, "Unknown"))})
+            return {"name": job.name, "products": rows}
 
     def check_status(self, body: dict) -> dict:
         """``checkProductStatus.php``."""
@@ -305,7 +328,7 @@ class JobStore:
             assert job is not None
             now = self.clock.now()
             want_prog = set(self.named_products(body.get("whatProg", "")))
-            reply = ok_reply(JobID=job.job_id)
+            reply = ok_reply(JobID=self.reply_id(job.job_id))
             for short in self.named_products(body.get("what", "")):
                 prod = job.products.get(short)
                 if prod is None:
@@ -352,7 +375,7 @@ class JobStore:
                     text = prod.texts.get("cancelText", text)
                 status[short], codes_[short] = text, code
             self._save()
-            reply = ok_reply(JobID=job.job_id, status=status, statusCodes=codes_)
+            reply = ok_reply(JobID=self.reply_id(job.job_id), status=status, statusCodes=codes_)
             reply["OK"] = 1 if all(c == 0 for c in codes_.values()) else 2
             return reply
 
@@ -367,7 +390,7 @@ class JobStore:
             listed = []
             for job in jobs:
                 entry: dict[str, Any] = {
-                    "JobID": job.job_id, "Name": job.name,
+                    "JobID": self.reply_id(job.job_id), "Name": job.name,
                     "DateSubmitted": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(job.submitted)),
                 }
                 for p in PRODUCTS:
