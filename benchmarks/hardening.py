@@ -61,8 +61,8 @@ USER = "hardening-bench@example.org"
 BOARD_USER = "board-hardening@example.org"
 PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 OUTSIDE = "https://outside.invalid/user_objects"
-MB = 2 ** 20
-KB = 2 ** 10
+MB = 2**20
+KB = 2**10
 
 
 @dataclass(frozen=True)
@@ -79,13 +79,32 @@ class Sizes:
     big_board_budget: float = 60.0  # run the big board only if the small one says it takes less than this
 
 
-FULL = Sizes(urls=10_000, deadline=5.0, drip_interval=0.2, stall=2.5, bomb=1 << 30, text=MB, listing=10_000,
-             board_jobs=2_000, big_board_jobs=10_000)
-QUICK = Sizes(urls=200, deadline=1.0, drip_interval=0.05, stall=0.3, bomb=32 * MB, text=64 * KB, listing=500,
-              board_jobs=50, big_board_jobs=200)
+FULL = Sizes(
+    urls=10_000,
+    deadline=5.0,
+    drip_interval=0.2,
+    stall=2.5,
+    bomb=1 << 30,
+    text=MB,
+    listing=10_000,
+    board_jobs=2_000,
+    big_board_jobs=10_000,
+)
+QUICK = Sizes(
+    urls=200,
+    deadline=1.0,
+    drip_interval=0.05,
+    stall=0.3,
+    bomb=32 * MB,
+    text=64 * KB,
+    listing=500,
+    board_jobs=50,
+    big_board_jobs=200,
+)
 
 
 # -- the table ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Row:
@@ -174,7 +193,7 @@ def size_text(size: int) -> str:
 
 def short(text: Any, limit: int = 70) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # -- the network guard ----------------------------------------------------------------------------
@@ -284,13 +303,16 @@ def bench_urls(table: Table, sizes: Sizes, emu, guard: NetworkGuard) -> None:
 
     urls = crafted_urls(emu.port, sizes.urls)
     say(f"URLs: {len(urls)} crafted base URLs, {len(CRAFTED)} shapes")
-    rows = table.section(f"1. URL check: {len(urls)} crafted base URLs ({len(CRAFTED)} shapes), refused before "
-                         "anything is sent")
+    rows = table.section(
+        f"1. URL check: {len(urls)} crafted base URLs ({len(CRAFTED)} shapes), refused before anything is sent"
+    )
     before_requests = emu.request_count()
     lookups0, connects0, _ = guard.mark()
     figures = {}
-    for label, call in (("resolve_base_url(url)", resolve_base_url),
-                        ("countActiveJobs(user, base_url=url)", lambda u: countActiveJobs(USER, base_url=u))):
+    for label, call in (
+        ("resolve_base_url(url)", resolve_base_url),
+        ("countActiveJobs(user, base_url=url)", lambda u: countActiveJobs(USER, base_url=u)),
+    ):
         refused, other = 0, []
         gc.collect()
         start = time.perf_counter()
@@ -303,17 +325,30 @@ def bench_urls(table: Table, sizes: Sizes, emu, guard: NetworkGuard) -> None:
                 other.append(f"{type(exc).__name__} for {url!r}")
         elapsed = time.perf_counter() - start
         figures[label] = (refused, other)
-        rows.append(Row(f"refuse crafted base URLs: {label}", elapsed / len(urls) * 1e6, "µs/URL",
-                        f"{refused}/{len(urls)} refused (InsecureURLError)"
-                        + (f"; {len(other)} otherwise, e.g. {short(other[0], 60)}" if other else "")))
+        rows.append(
+            Row(
+                f"refuse crafted base URLs: {label}",
+                elapsed / len(urls) * 1e6,
+                "µs/URL",
+                f"{refused}/{len(urls)} refused (InsecureURLError)"
+                + (f"; {len(other)} otherwise, e.g. {short(other[0], 60)}" if other else ""),
+            )
+        )
     lookups1, connects1, _ = guard.mark()
     rows.append(Row("socket connects while refusing them", connects1 - connects0, "conn", "expect 0"))
     rows.append(Row("DNS lookups while refusing them", lookups1 - lookups0, "lookups", "expect 0"))
-    rows.append(Row("requests the emulator received meanwhile", emu.request_count() - before_requests, "req",
-                    "expect 0 (each loopback URL names the emulator's port)"))
+    rows.append(
+        Row(
+            "requests the emulator received meanwhile",
+            emu.request_count() - before_requests,
+            "req",
+            "expect 0 (each loopback URL names the emulator's port)",
+        )
+    )
 
 
 # -- 2. proxies -----------------------------------------------------------------------------------
+
 
 class ProxyListener:
     """A loopback listener standing in for a proxy: counts connections, keeps their first lines, answers 403."""
@@ -385,8 +420,14 @@ def bench_proxies(table: Table, sizes: Sizes, emu, guard: NetworkGuard) -> None:
                 received = listener.accepted - seen0
                 reached = emu.request_count("cancel") - sent0
                 req.close()
-                rows.append(Row(f"{label}: loopback cancelProducts", received, "conn",
-                                f"expect 0; the emulator got {reached} cancel, ok={ok}"))
+                rows.append(
+                    Row(
+                        f"{label}: loopback cancelProducts",
+                        received,
+                        "conn",
+                        f"expect 0; the emulator got {reached} cancel, ok={ok}",
+                    )
+                )
 
                 seen0 = listener.accepted
                 first = len(listener.lines)
@@ -406,8 +447,10 @@ def bench_proxies(table: Table, sizes: Sizes, emu, guard: NetworkGuard) -> None:
                 if uses_it:
                     reference = "expect 1 CONNECT" + (f": {short(line, 44)!r}" if line else ": none seen")
                 else:
-                    reference = ("expect 0: requests takes no http proxy for an https URL; the direct attempt "
-                                 f"was stopped by this script's guard ({blocked1 - blocked0} DNS lookup refused)")
+                    reference = (
+                        "expect 0: requests takes no http proxy for an https URL; the direct attempt "
+                        f"was stopped by this script's guard ({blocked1 - blocked0} DNS lookup refused)"
+                    )
                 rows.append(Row(f"{label}: {OUTSIDE}", received, "conn", reference + f"; the call: {outcome}"))
     finally:
         listener.close()
@@ -415,23 +458,33 @@ def bench_proxies(table: Table, sizes: Sizes, emu, guard: NetworkGuard) -> None:
 
 # -- 3. deadlines ---------------------------------------------------------------------------------
 
+
 def bench_deadlines(table: Table, sizes: Sizes, emu) -> None:
     from xrt_widgets import CancelPanel, Emulator, XRTProductRequest
     from xrt_widgets.client import MAX_REPLY_BYTES
 
     limit = sizes.deadline
     interval = sizes.drip_interval
-    rows = table.section(f"3. one cancelProducts with deadline={limit:g} s (default 60 s) against a slow server: "
-                         "wall time")
+    rows = table.section(
+        f"3. one cancelProducts with deadline={limit:g} s (default 60 s) against a slow server: wall time"
+    )
     unbounded = "unbounded: every byte comes within the 30 s read timeout"
     endless_hours = MAX_REPLY_BYTES / 65 * interval / 3600  # 65 bytes of body per piece of "64"
     cases = [
         (f"drip headers, 1 byte every {interval:g} s", "drip", dict(part="headers", interval=interval), unbounded),
         (f"drip body, 1 byte every {interval:g} s", "drip", dict(part="body", interval=interval), unbounded),
-        (f"100 Continue every {interval:g} s, for ever", "continue", dict(interval=interval),
-         "unbounded: a Continue line every few tenths of a second"),
-        (f"endless chunked body, 64 B every {interval:g} s", "endless", dict(piece=64, interval=interval),
-         f"bounded only by the 8 MiB cap: about {endless_hours:.1f} h at this rate"),
+        (
+            f"100 Continue every {interval:g} s, for ever",
+            "continue",
+            dict(interval=interval),
+            "unbounded: a Continue line every few tenths of a second",
+        ),
+        (
+            f"endless chunked body, 64 B every {interval:g} s",
+            "endless",
+            dict(piece=64, interval=interval),
+            f"bounded only by the 8 MiB cap: about {endless_hours:.1f} h at this rate",
+        ),
     ]
     for label, kind, params, without in cases:
         say(f"deadline: {label}")
@@ -441,9 +494,15 @@ def bench_deadlines(table: Table, sizes: Sizes, emu) -> None:
         (ok, per), took = timed(req.cancelProducts)
         req.close()
         said = "deadline" in str(per.get("ERROR", ""))
-        rows.append(Row(f"cancelProducts, {label}", took, "s",
-                        f"deadline {limit:g} s, {ms(took - limit):+.0f} ms; ok={ok}"
-                        f"{', says deadline' if said else ', ' + short(per, 40)}; without a deadline: {without}"))
+        rows.append(
+            Row(
+                f"cancelProducts, {label}",
+                took,
+                "s",
+                f"deadline {limit:g} s, {ms(took - limit):+.0f} ms; ok={ok}"
+                f"{', says deadline' if said else ', ' + short(per, 40)}; without a deadline: {without}",
+            )
+        )
 
     # Three stalls, each followed by a dropped connection: retried (retries=2) until the deadline, or not.
     # With stalls of (deadline - 0.2 s) / 2, urllib3's second back-off (0.2 s, capped at the time left)
@@ -471,10 +530,16 @@ def bench_deadlines(table: Table, sizes: Sizes, emu) -> None:
             overruns.append(f"{label}: {took:.2f} s")
         each = ", ".join(f"{r[0]:.2f}" for r in results["with"])
         runs = "" if repeats == 1 else f"worst of {repeats} runs ({each} s); "
-        rows.append(Row(f"cancelProducts, {label}", took, "s",
-                        f"deadline {limit:g} s, {ms(took - limit):+.0f} ms; {runs}ok={ok}, {attempts} attempts; "
-                        f"without a deadline: {results['without'][0][0]:.2f} s measured "
-                        f"({results['without'][0][2]} attempts)"))
+        rows.append(
+            Row(
+                f"cancelProducts, {label}",
+                took,
+                "s",
+                f"deadline {limit:g} s, {ms(took - limit):+.0f} ms; {runs}ok={ok}, {attempts} attempts; "
+                f"without a deadline: {results['without'][0][0]:.2f} s measured "
+                f"({results['without'][0][2]} attempts)",
+            )
+        )
 
     # Nine panels, eight of them on a stuck server.
     say("deadline: nine panels, eight stuck")
@@ -500,17 +565,27 @@ def bench_deadlines(table: Table, sizes: Sizes, emu) -> None:
         for p in panels:
             p.close()
             p.request.close()
-    rows.append(Row("9th panel's cancel while 8 panels wait on a stuck server", ms(ninth), "ms",
-                    f"ok={ninth_ok}; {pending_then}/8 still waiting then; the 8 ended after {eight_end:.2f} s "
-                    f"(deadline {limit:g} s), {errors}/8 saying deadline"))
-    table.notes.append(f"section 3: the emulator drips a valid reply; a server that keeps each byte under the read "
-                       f"timeout holds a call as long as it likes unless a total deadline stops it. A panel caps its "
-                       f"requests at its own deadline (here {limit:g} s too) and runs each action in its own thread")
+    rows.append(
+        Row(
+            "9th panel's cancel while 8 panels wait on a stuck server",
+            ms(ninth),
+            "ms",
+            f"ok={ninth_ok}; {pending_then}/8 still waiting then; the 8 ended after {eight_end:.2f} s "
+            f"(deadline {limit:g} s), {errors}/8 saying deadline",
+        )
+    )
+    table.notes.append(
+        f"section 3: the emulator drips a valid reply; a server that keeps each byte under the read "
+        f"timeout holds a call as long as it likes unless a total deadline stops it. A panel caps its "
+        f"requests at its own deadline (here {limit:g} s too) and runs each action in its own thread"
+    )
     if overruns:
-        table.notes.append("section 3: a call outlived its deadline (" + "; ".join(overruns) + "): when urllib3's "
-                           "back-off, capped at the time left, ends on the deadline, the next attempt still starts; "
-                           "its connection joins a deadline that has passed (or passes) before it has a socket to shut down, so "
-                           "it waits for the server or its read timeout (capped at the deadline)")
+        table.notes.append(
+            "section 3: a call outlived its deadline (" + "; ".join(overruns) + "): when urllib3's "
+            "back-off, capped at the time left, ends on the deadline, the next attempt still starts; "
+            "its connection joins a deadline that has passed (or passes) before it has a socket to shut down, so "
+            "it waits for the server or its read timeout (capped at the deadline)"
+        )
 
 
 # -- 4. memory ------------------------------------------------------------------------------------
@@ -578,8 +653,11 @@ def bench_memory(table: Table, sizes: Sizes, emu) -> None:
     page = hostile_error_page()
     cap = MAX_REPLY_BYTES / MB
     cases = [
-        (f"gzip bomb: {len(bomb) / KB:.0f} KiB inflating to {sizes.bomb / MB:.0f} MiB", "gzip_bomb",
-         dict(size=sizes.bomb)),
+        (
+            f"gzip bomb: {len(bomb) / KB:.0f} KiB inflating to {sizes.bomb / MB:.0f} MiB",
+            "gzip_bomb",
+            dict(size=sizes.bomb),
+        ),
         ("endless chunked body (64 KiB pieces, no pause)", "endless", {}),
         (f"hostile error page, HTTP 500, {len(page) / 1e6:.1f} MB", "status", dict(status=500, body=page)),
         ("a normal reply (for comparison)", None, {}),
@@ -594,8 +672,9 @@ def bench_memory(table: Table, sizes: Sizes, emu) -> None:
         if kind is not None:
             emu.inject("count", kind, count=2, **params)
         child_args = json.dumps({"base_url": emu.base_url, "user": USER})
-        proc = subprocess.run([sys.executable, "-c", MEMORY_CHILD, child_args], capture_output=True, text=True,
-                              env=env, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-c", MEMORY_CHILD, child_args], capture_output=True, text=True, env=env, timeout=300
+        )
         emu.clear_faults()
         if proc.returncode != 0:
             rows.append(Row(label, "failed", "", short(proc.stderr.strip().splitlines()[-1:] or "?", 100)))
@@ -611,17 +690,29 @@ def bench_memory(table: Table, sizes: Sizes, emu) -> None:
         elif outcome != "accepted":
             name, _, message = outcome.partition(": ")
             outcome = f"{name}, a message of {len(message)} characters"
-        rows.append(Row(f"{label}: peak RSS growth", growth, "MiB",
-                        f"{growth / cap:.2f} x cap; call took {ms(got['wall']):.0f} ms; {outcome}"))
+        rows.append(
+            Row(
+                f"{label}: peak RSS growth",
+                growth,
+                "MiB",
+                f"{growth / cap:.2f} x cap; call took {ms(got['wall']):.0f} ms; {outcome}",
+            )
+        )
         rows.append(Row(f"{label}: peak traced memory", traced, "MiB", f"{traced / cap:.2f} x cap (tracemalloc)"))
-    table.notes.append("section 4: peak RSS growth is VmHWM after the call minus VmRSS before it, with the "
-                       "high-water mark reset just before (/proc/self/clear_refs), in a fresh interpreter whose "
-                       "transport made one normal call first; the emulator runs in this process, not the child's"
-                       + ("" if reset_everywhere else "; WARNING: the mark could not be reset here, so the figure "
-                                                      "is VmHWM growth only, a lower bound"))
+    table.notes.append(
+        "section 4: peak RSS growth is VmHWM after the call minus VmRSS before it, with the "
+        "high-water mark reset just before (/proc/self/clear_refs), in a fresh interpreter whose "
+        "transport made one normal call first; the emulator runs in this process, not the child's"
+        + (
+            ""
+            if reset_everywhere
+            else "; WARNING: the mark could not be reset here, so the figure is VmHWM growth only, a lower bound"
+        )
+    )
 
 
 # -- 5. text --------------------------------------------------------------------------------------
+
 
 def repeated(unit: str, size: int) -> str:
     return (unit * (size // len(unit) + 1))[:size]
@@ -638,14 +729,26 @@ def progress_shapes(size: int) -> dict[str, Callable[[int], Any]]:
         return {"GotProgress": 1, "ProgressSteps": [step]}
 
     def flat(n: int) -> dict:
-        return {"GotProgress": 1, "ProgressSteps": [{"StepLabel": "step label", "StepStatus": i % 3}
-                                                    for i in range(n // 45)]}
+        return {
+            "GotProgress": 1,
+            "ProgressSteps": [{"StepLabel": "step label", "StepStatus": i % 3} for i in range(n // 45)],
+        }
 
     def labels(n: int) -> dict:
         label, extra = "<em>" * (n // 16), "x" * (n // 2)
-        return {"GotProgress": 1, "PreProgress": label, "TimeRunning": "1s", "ProgressSteps": [
-            {"StepLabel": label, "StepStatus": 1, "StepExtra": extra, "SubStep": [{"StepLabel": label,
-                                                                                 "StepStatus": 2}]}]}
+        return {
+            "GotProgress": 1,
+            "PreProgress": label,
+            "TimeRunning": "1s",
+            "ProgressSteps": [
+                {
+                    "StepLabel": label,
+                    "StepStatus": 1,
+                    "StepExtra": extra,
+                    "SubStep": [{"StepLabel": label, "StepStatus": 2}],
+                }
+            ],
+        }
 
     def lists(n: int) -> dict:
         one = {"StepLabel": "a", "SubStep": [{"StepLabel": "b", "SubStep": [{"StepLabel": "c"}]}] * 4}
@@ -688,8 +791,9 @@ def bench_text(table: Table, sizes: Sizes, emu) -> None:
     from xrt_widgets.request import build_progress_text
 
     size, small = sizes.text, sizes.text // 4
-    rows = table.section(f"5. text functions on {size_text(size)} hostile inputs: the worst of a few shapes, best of 3 "
-                         "runs each")
+    rows = table.section(
+        f"5. text functions on {size_text(size)} hostile inputs: the worst of a few shapes, best of 3 runs each"
+    )
     cases = text_cases()
     runs: list[tuple[str, Callable[[Any], Any], dict]] = [
         ("render_progress", render_progress, cases["render_progress"]),
@@ -716,8 +820,14 @@ def bench_text(table: Table, sizes: Sizes, emu) -> None:
             markup.PAGE_PREFIX = real_prefix
         shape, large_t, small_t = worst
         ratio = large_t / small_t if small_t else float("nan")
-        rows.append(Row(f"{label}", ms(large_t), "ms",
-                        f"worst of {len(shapes)}: {shape!r}; x{ratio:.1f} from {size_text(small)} (linear: 4)"))
+        rows.append(
+            Row(
+                f"{label}",
+                ms(large_t),
+                "ms",
+                f"worst of {len(shapes)}: {shape!r}; x{ratio:.1f} from {size_text(small)} (linear: 4)",
+            )
+        )
 
     say("text: hostile error pages through the transport")
     transport = Transport(emu.base_url)
@@ -739,11 +849,18 @@ def bench_text(table: Table, sizes: Sizes, emu) -> None:
         if best >= worst[1]:
             worst = (shape, best, len(message))
     transport.close()
-    rows.append(Row(f"transport.post on a {size_text(size)} hostile error page, HTTP 500", ms(worst[1]), "ms",
-                    f"worst of {len(pages)}: {worst[0]!r}; message {worst[2]} characters"))
+    rows.append(
+        Row(
+            f"transport.post on a {size_text(size)} hostile error page, HTTP 500",
+            ms(worst[1]),
+            "ms",
+            f"worst of {len(pages)}: {worst[0]!r}; message {worst[2]} characters",
+        )
+    )
 
 
 # -- 6. listings ----------------------------------------------------------------------------------
+
 
 def listing_entries(n: int, hostile: bool) -> list:
     from xrt_widgets.protocol import LISTING_PRODUCTS
@@ -802,32 +919,70 @@ def bench_listing(table: Table, sizes: Sizes, emu) -> None:
         say(f"listing: parse_listing of {len(jobs)} {label} entries")
         result = parse_listing(jobs)
         took = best_time(lambda: parse_listing(jobs))
-        rows.append(Row(f"parse_listing, {len(jobs)} entries, {label}", ms(took), "ms",
-                        f"{len(result.jobs)} kept, {len(result.skipped)} skipped; "
-                        f"{took / len(jobs) * 1e6:.1f} µs/entry"))
+        rows.append(
+            Row(
+                f"parse_listing, {len(jobs)} entries, {label}",
+                ms(took),
+                "ms",
+                f"{len(result.jobs)} kept, {len(result.skipped)} skipped; {took / len(jobs) * 1e6:.1f} µs/entry",
+            )
+        )
     say(f"listing: a board reloading {sizes.board_jobs} jobs")
     worst, took, n, closed = board_reload(emu, sizes.board_jobs)
-    rows.append(Row(f"board reload, {sizes.board_jobs} jobs: worst wait for board._lock", ms(worst), "ms",
-                    f"while the reload ran (main thread takes the lock every 2 ms)"))
-    rows.append(Row(f"board reload, {sizes.board_jobs} jobs: total reload time", took, "s",
-                    f"{n} rows; {took / max(n, 1) * 1e3:.2f} ms/job; board.close() {closed:.2f} s"))
+    rows.append(
+        Row(
+            f"board reload, {sizes.board_jobs} jobs: worst wait for board._lock",
+            ms(worst),
+            "ms",
+            f"while the reload ran (main thread takes the lock every 2 ms)",
+        )
+    )
+    rows.append(
+        Row(
+            f"board reload, {sizes.board_jobs} jobs: total reload time",
+            took,
+            "s",
+            f"{n} rows; {took / max(n, 1) * 1e3:.2f} ms/job; board.close() {closed:.2f} s",
+        )
+    )
     estimate = took * sizes.big_board_jobs / max(sizes.board_jobs, 1)
     if estimate <= sizes.big_board_budget:
         say(f"listing: a board reloading {sizes.big_board_jobs} jobs (about {estimate:.0f} s expected)")
         worst, took, n, closed = board_reload(emu, sizes.big_board_jobs)
-        rows.append(Row(f"board reload, {sizes.big_board_jobs} jobs: worst wait for board._lock", ms(worst), "ms",
-                        "while the reload ran"))
-        rows.append(Row(f"board reload, {sizes.big_board_jobs} jobs: total reload time", took, "s",
-                        f"{n} rows; {took / max(n, 1) * 1e3:.2f} ms/job; board.close() {closed:.2f} s"))
+        rows.append(
+            Row(
+                f"board reload, {sizes.big_board_jobs} jobs: worst wait for board._lock",
+                ms(worst),
+                "ms",
+                "while the reload ran",
+            )
+        )
+        rows.append(
+            Row(
+                f"board reload, {sizes.big_board_jobs} jobs: total reload time",
+                took,
+                "s",
+                f"{n} rows; {took / max(n, 1) * 1e3:.2f} ms/job; board.close() {closed:.2f} s",
+            )
+        )
     else:
-        rows.append(Row(f"board reload, {sizes.big_board_jobs} jobs: not run", "-", "",
-                        f"estimated {estimate:.0f} s from {sizes.board_jobs} jobs, over {sizes.big_board_budget:g} s"))
-    table.notes.append("section 6: the reload parses the listing and builds the rows' widgets in the board's "
-                       "worker, off the lock, and swaps them in under it; the emulator (in this process) shares "
-                       "the interpreter, so its serving the listing is in the reload time")
+        rows.append(
+            Row(
+                f"board reload, {sizes.big_board_jobs} jobs: not run",
+                "-",
+                "",
+                f"estimated {estimate:.0f} s from {sizes.board_jobs} jobs, over {sizes.big_board_budget:g} s",
+            )
+        )
+    table.notes.append(
+        "section 6: the reload parses the listing and builds the rows' widgets in the board's "
+        "worker, off the lock, and swaps them in under it; the emulator (in this process) shares "
+        "the interpreter, so its serving the listing is in the reload time"
+    )
 
 
 # -- main -----------------------------------------------------------------------------------------
+
 
 def machine() -> str:
     try:
@@ -849,9 +1004,11 @@ def machine() -> str:
         load = "; load average %.2f %.2f %.2f at the end" % os.getloadavg()
     except OSError:
         load = ""
-    return (f"machine: nproc={cpus}{' (' + model + ')' if model else ''}, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}; xrt_widgets {__version__}, "
-            f"requests {requests.__version__}, urllib3 {urllib3.__version__}{load}")
+    return (
+        f"machine: nproc={cpus}{' (' + model + ')' if model else ''}, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}; xrt_widgets {__version__}, "
+        f"requests {requests.__version__}, urllib3 {urllib3.__version__}{load}"
+    )
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -876,13 +1033,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         guard.uninstall()
     outside = [b for b in guard.blocked]
-    table.notes.append(f"network guard: {len(guard.lookups)} DNS lookups and {len(guard.connects)} connects in "
-                       f"this process; {len(outside)} refused for not being loopback"
-                       + (f" ({', '.join(sorted({short(b, 40) for b in outside}))})" if outside else ""))
+    table.notes.append(
+        f"network guard: {len(guard.lookups)} DNS lookups and {len(guard.connects)} connects in "
+        f"this process; {len(outside)} refused for not being loopback"
+        + (f" ({', '.join(sorted({short(b, 40) for b in outside}))})" if outside else "")
+    )
     wall = time.perf_counter() - started
     print(machine())
-    print(f"command: {' '.join([os.path.relpath(sys.executable) if sys.executable else 'python'] + sys.argv)}"
-          f"{'  (QUICK: tiny sizes, the figures mean nothing)' if args.quick else ''}")
+    print(
+        f"command: {' '.join([os.path.relpath(sys.executable) if sys.executable else 'python'] + sys.argv)}"
+        f"{'  (QUICK: tiny sizes, the figures mean nothing)' if args.quick else ''}"
+    )
     print(table.render())
     print(f"wall time: {wall:.1f} s")
     return 0

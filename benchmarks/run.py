@@ -43,8 +43,17 @@ ALL_PRODUCTS = ("LightCurve", "Spectrum", "StandardPos", "EnhancedPos", "AstromP
 #: listOldJobs has no SourceDet column, so a job listed on a board shows the other six.
 LISTED_PRODUCTS = ALL_PRODUCTS[:6]
 #: The globals both clients submit (swifttools' Python names; ours translates the same ones).
-GLOBALS = dict(name="GRB 060729", targ="00221755", T0=175892061.8, RA=95.37, Dec=-62.21, centroid=True,
-               centMeth="simple", useSXPS=False, posErr=1)
+GLOBALS = dict(
+    name="GRB 060729",
+    targ="00221755",
+    T0=175892061.8,
+    RA=95.37,
+    Dec=-62.21,
+    centroid=True,
+    centMeth="simple",
+    useSXPS=False,
+    posErr=1,
+)
 #: What swifttools refuses to submit without (its own client-side checks); ours sends the same.
 PRODUCT_PARS = {
     "LightCurve": dict(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True),
@@ -73,6 +82,7 @@ QUICK = Sizes(import_runs=1, calls=5, delayed_calls=2, panel_runs=2, refreshes=2
 
 
 # -- the table ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Row:
@@ -126,13 +136,17 @@ class Table:
 
     def render(self) -> str:
         lines = []
-        cells = [(r.label, self._num(r.ours), self._num(r.swift), r.unit, self._ratio(r))
-                 for _, rows in self.sections for r in rows]
+        cells = [
+            (r.label, self._num(r.ours), self._num(r.swift), r.unit, self._ratio(r))
+            for _, rows in self.sections
+            for r in rows
+        ]
         width = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(self.HEAD)]
 
         def fmt(values) -> str:
-            return "  ".join(v.ljust(width[i]) if i in (0, 3) else v.rjust(width[i])
-                             for i, v in enumerate(values)).rstrip()
+            return "  ".join(
+                v.ljust(width[i]) if i in (0, 3) else v.rjust(width[i]) for i, v in enumerate(values)
+            ).rstrip()
 
         rule = "-" * len(fmt(self.HEAD))
         lines += [fmt(self.HEAD), rule]
@@ -184,8 +198,9 @@ def measure_import(statement: str, runs: int, warmup: bool) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONSTARTUP", "PYTHONPROFILEIMPORTTIME")}
     results = []
     for i in range(runs + (1 if warmup else 0)):
-        proc = subprocess.run([sys.executable, "-c", CHILD, statement], capture_output=True, text=True,
-                              env=env, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, statement], capture_output=True, text=True, env=env, timeout=300
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"{statement!r} failed in a fresh interpreter:\n{proc.stderr}")
         if warmup and i == 0:
@@ -206,26 +221,38 @@ def bench_imports(table: Table, sizes: Sizes) -> None:
     say(f"imports: {sizes.import_runs} fresh interpreters per statement")
     bare = measure_import("pass", sizes.import_runs, warm)
     swift = measure_import(swift_stmt, sizes.import_runs, warm)
-    rows = table.section(f"1. import in a fresh interpreter, median of {sizes.import_runs} "
-                         f"(peak RSS = {bare['source']} of the child)")
+    rows = table.section(
+        f"1. import in a fresh interpreter, median of {sizes.import_runs} (peak RSS = {bare['source']} of the child)"
+    )
     for stmt in ("import xrt_widgets", "import xrt_widgets.client", "from xrt_widgets import CancelPanel"):
         ours = measure_import(stmt, sizes.import_runs, warm)
         rows.append(Row(f"{stmt}: import time", ms(ours["seconds"]), ms(swift["seconds"]), "ms"))
         rows.append(Row(f"{stmt}: peak RSS", ours["peak_mib"], swift["peak_mib"], "MiB"))
-        rows.append(Row(f"{stmt}: RSS over bare python", ours["peak_mib"] - bare["peak_mib"],
-                        swift["peak_mib"] - bare["peak_mib"], "MiB"))
+        rows.append(
+            Row(
+                f"{stmt}: RSS over bare python",
+                ours["peak_mib"] - bare["peak_mib"],
+                swift["peak_mib"] - bare["peak_mib"],
+                "MiB",
+            )
+        )
         rows.append(Row(f"{stmt}: modules loaded", ours["modules"], swift["modules"], "modules"))
         if stmt != "from xrt_widgets import CancelPanel" and ours["ipywidgets"]:
             table.notes.append(f"{stmt!r} imported ipywidgets")
-    table.notes.append(f"section 1: the swifttools side is {swift_stmt!r}; a bare interpreter peaks at "
-                       f"{bare['peak_mib']:.1f} MiB; import time is perf_counter around the statement inside "
-                       "the child (interpreter start-up excluded)")
+    table.notes.append(
+        f"section 1: the swifttools side is {swift_stmt!r}; a bare interpreter peaks at "
+        f"{bare['peak_mib']:.1f} MiB; import time is perf_counter around the statement inside "
+        "the child (interpreter start-up excluded)"
+    )
     if bare["source"] == "VmHWM":
-        table.notes.append("section 1: peak RSS is VmHWM from /proc/self/status, not ru_maxrss: on Linux a "
-                           "child's ru_maxrss starts from its parent's high-water mark at fork")
+        table.notes.append(
+            "section 1: peak RSS is VmHWM from /proc/self/status, not ru_maxrss: on Linux a "
+            "child's ru_maxrss starts from its parent's high-water mark at fork"
+        )
 
 
 # -- helpers for the emulator -----------------------------------------------------------------------
+
 
 def submit_ours(emu, products=ALL_PRODUCTS, *, user: str = USER, session=None):
     from xrt_widgets import XRTProductRequest
@@ -289,6 +316,7 @@ def check_cancel(who: str, value, products) -> None:
 
 # -- 2. cancel latency ------------------------------------------------------------------------------
 
+
 def bench_latency(table: Table, sizes: Sizes, emu, connections: ConnectionCounter) -> None:
     ours = submit_ours(emu)
     swift = submit_swift(emu)
@@ -313,17 +341,20 @@ def bench_latency(table: Table, sizes: Sizes, emu, connections: ConnectionCounte
                 sent[key] += emu.request_count() - r0
                 check_cancel(key, value, ALL_PRODUCTS)
         tag = f"+{delay * 1e3:.0f} ms/reply" if delay else "no added delay"
-        rows.append(Row(f"cancel latency, {tag} ({calls} calls)", ms(median(times["ours"])),
-                        ms(median(times["swift"])), "ms"))
+        rows.append(
+            Row(f"cancel latency, {tag} ({calls} calls)", ms(median(times["ours"])), ms(median(times["swift"])), "ms")
+        )
         rows.append(Row(f"cancel latency p90, {tag}", ms(p90(times["ours"])), ms(p90(times["swift"])), "ms"))
-        rows.append(Row(f"TCP connections opened per call, {tag}", conns["ours"] / calls, conns["swift"] / calls,
-                        "conn"))
+        rows.append(
+            Row(f"TCP connections opened per call, {tag}", conns["ours"] / calls, conns["swift"] / calls, "conn")
+        )
         rows.append(Row(f"requests received per call, {tag}", sent["ours"] / calls, sent["swift"] / calls, "req"))
     emu.reply_delay = 0.0
     ours.transport.close()
 
 
 # -- 3. the panel's own cost --------------------------------------------------------------------------
+
 
 def widget_instances() -> dict:
     from ipywidgets.widgets import widget as widget_module
@@ -349,8 +380,9 @@ def bench_panel(table: Table, sizes: Sizes, emu) -> None:
 
     widgets.Widget.send_state = counting_send_state
     try:
-        bare, through_panel, overhead, models, kinds = _panel_runs(sizes, emu, req, instances, messages,
-                                                                   sent_per_cancel)
+        bare, through_panel, overhead, models, kinds = _panel_runs(
+            sizes, emu, req, instances, messages, sent_per_cancel
+        )
     finally:
         widgets.Widget.send_state = original_send_state
     rows = table.section(f"3. CancelPanel on a 7-product job (our request), median of {sizes.panel_runs}")
@@ -360,10 +392,12 @@ def bench_panel(table: Table, sizes: Sizes, emu) -> None:
     rows.append(Row("widget models created by CancelPanel(7 products)", int(median(models)), None, "models"))
     rows.append(Row("widget state updates sent by one cancel", int(median(sent_per_cancel)), None, "msgs"))
     top = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
-    table.notes.append(f"section 3: the models of one panel: {top}; widgets are counted in "
-                       "ipywidgets.widgets.widget._instances (ipywidgets 8), state updates as calls of "
-                       "Widget.send_state; there is no kernel, so no message leaves the process and the "
-                       "panel's cost is its Python side only")
+    table.notes.append(
+        f"section 3: the models of one panel: {top}; widgets are counted in "
+        "ipywidgets.widgets.widget._instances (ipywidgets 8), state updates as calls of "
+        "Widget.send_state; there is no kernel, so no message leaves the process and the "
+        "panel's cost is its Python side only"
+    )
     req.transport.close()
 
 
@@ -408,6 +442,7 @@ def _panel_runs(sizes: Sizes, emu, req, instances: dict, messages: list, sent_pe
 
 # -- 4. requests per refresh ------------------------------------------------------------------------
 
+
 def status_log(emu, start: int) -> list[dict]:
     return [e for e in emu.log[start:] if e["endpoint"] == "checkProductStatus.php"]
 
@@ -420,16 +455,20 @@ def bench_refresh(table: Table, sizes: Sizes, emu) -> None:
     swift = submit_swift(emu)
     panel = CancelPanel(ours, confirm=False)
     finished_early = ("Image", "StandardPos", "AstromPos")
-    rows = table.section(f"4. status requests per refresh of a 7-product job, {sizes.refreshes} refreshes "
-                         "(ours: CancelPanel.refresh(); swifttools: checkProductStatus('all'))")
+    rows = table.section(
+        f"4. status requests per refresh of a 7-product job, {sizes.refreshes} refreshes "
+        "(ours: CancelPanel.refresh(); swifttools: checkProductStatus('all'))"
+    )
 
     def phase(label: str) -> dict:
         # One refresh to learn the new states, not counted; then the counted ones.
         panel.refresh().result(timeout=30)
         swift.checkProductStatus("all")
         counted = {}
-        for key, refresh in (("ours", lambda: panel.refresh().result(timeout=30)),
-                             ("swift", lambda: swift.checkProductStatus("all"))):
+        for key, refresh in (
+            ("ours", lambda: panel.refresh().result(timeout=30)),
+            ("swift", lambda: swift.checkProductStatus("all")),
+        ):
             start = len(emu.log)
             for _ in range(sizes.refreshes):
                 refresh()
@@ -437,8 +476,7 @@ def bench_refresh(table: Table, sizes: Sizes, emu) -> None:
             asked = [len([w for w in str(e["body"].get("what", "")).split(",") if w]) for e in entries]
             counted[key] = (len(entries) / sizes.refreshes, sum(asked) / len(entries) if entries else 0)
         rows.append(Row(f"status requests per refresh, {label}", counted["ours"][0], counted["swift"][0], "req"))
-        rows.append(Row(f"products asked per request, {label}", counted["ours"][1], counted["swift"][1],
-                        "products"))
+        rows.append(Row(f"products asked per request, {label}", counted["ours"][1], counted["swift"][1], "products"))
         return counted
 
     for job in (ours.JobID, swift.JobID):
@@ -453,13 +491,16 @@ def bench_refresh(table: Table, sizes: Sizes, emu) -> None:
     counted = phase("all finished")
     if counted["ours"][0] != 0:
         raise RuntimeError(f"our panel still sends {counted['ours'][0]} status requests per refresh")
-    table.notes.append("section 4: swifttools' `complete` property stops asking once it has seen every "
-                       "product finish, but checkProductStatus (what a refresh calls) always sends a "
-                       "request for every product")
+    table.notes.append(
+        "section 4: swifttools' `complete` property stops asking once it has seen every "
+        "product finish, but checkProductStatus (what a refresh calls) always sends a "
+        "request for every product"
+    )
     ours.transport.close()
 
 
 # -- 5. many jobs -----------------------------------------------------------------------------------
+
 
 def find_board():
     """``xrt_widgets.board.JobBoard`` if it exists and offers ``cancel_selected``, else (None, reason)."""
@@ -483,8 +524,9 @@ def bench_jobs(table: Table, sizes: Sizes, emu) -> None:
     # Ours: jobs reattached with from_job, sharing one session (as the board does).
     shared = Transport(emu.base_url)
     ours_jobs = [emu.add_job(USER, products) for _ in range(n)]
-    ours = [XRTProductRequest.from_job(USER, j, products, base_url=emu.base_url, session=shared.session)
-            for j in ours_jobs]
+    ours = [
+        XRTProductRequest.from_job(USER, j, products, base_url=emu.base_url, session=shared.session) for j in ours_jobs
+    ]
     swift = [submit_swift(emu, products) for _ in range(n)]
     JobBoard, why_not = find_board()
     board = None
@@ -520,8 +562,11 @@ def bench_jobs(table: Table, sizes: Sizes, emu) -> None:
         "ours-pool": pooled,
     }
     #: The jobs each run cancels, re-armed before it.
-    cancelled_by: dict[str, list[int]] = {"swift-seq": [r.JobID for r in swift], "ours-seq": ours_jobs,
-                                          "ours-pool": ours_jobs}
+    cancelled_by: dict[str, list[int]] = {
+        "swift-seq": [r.JobID for r in swift],
+        "ours-seq": ours_jobs,
+        "ours-pool": ours_jobs,
+    }
     if board is not None:
         runs["ours-board"] = via_board
         cancelled_by["ours-board"] = board_jobs
@@ -541,8 +586,10 @@ def bench_jobs(table: Table, sizes: Sizes, emu) -> None:
     t = {k: median(v) for k, v in times.items()}
     seq_bound = n * delay
     pool_bound = n / pool * delay
-    rows = table.section(f"5. cancel across {n} jobs ({len(products)} products each, one request per job), "
-                         f"+{delay * 1e3:.0f} ms/reply, median of {sizes.job_repeats}")
+    rows = table.section(
+        f"5. cancel across {n} jobs ({len(products)} products each, one request per job), "
+        f"+{delay * 1e3:.0f} ms/reply, median of {sizes.job_repeats}"
+    )
     rows.append(Row("sequential loop of cancelProducts", t["ours-seq"], t["swift-seq"], "s"))
     rows.append(Row(f"ThreadPoolExecutor({pool}) over our cancelProducts", t["ours-pool"], t["swift-seq"], "s"))
     if board is not None:
@@ -552,8 +599,9 @@ def bench_jobs(table: Table, sizes: Sizes, emu) -> None:
         rows.append(Row(f"JobBoard: {why_not}", "-", None, ""))
         best = "ours-pool"
     rows.append(Row(f"pool of {pool} vs our own sequential loop", t[best], t["ours-seq"], "s"))
-    rows.append(Row(f"lower bound, sequential: {n} x {delay * 1e3:.0f} ms", seq_bound, seq_bound, "s",
-                    show_ratio=False))
+    rows.append(
+        Row(f"lower bound, sequential: {n} x {delay * 1e3:.0f} ms", seq_bound, seq_bound, "s", show_ratio=False)
+    )
     rows.append(Row(f"lower bound, pool of {pool}: {n} / {pool} x {delay * 1e3:.0f} ms", pool_bound, None, "s"))
     rows.append(Row(f"pool of {pool} / its lower bound", t[best] / pool_bound, None, "x"))
     if board is not None:
@@ -562,6 +610,7 @@ def bench_jobs(table: Table, sizes: Sizes, emu) -> None:
 
 
 # -- main -------------------------------------------------------------------------------------------
+
 
 def machine() -> str:
     try:
@@ -589,10 +638,12 @@ def machine() -> str:
         load = "load average %.2f %.2f %.2f" % os.getloadavg()
     except OSError:
         load = ""
-    return (f"machine: nproc={cpus}{' (' + model + ')' if model else ''}, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}; xrt_widgets {__version__}, "
-            f"swifttools {swift_version}, requests {requests.__version__}, ipywidgets {ipywidgets.__version__}"
-            + (f"; {load} at the end" if load else ""))
+    return (
+        f"machine: nproc={cpus}{' (' + model + ')' if model else ''}, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}; xrt_widgets {__version__}, "
+        f"swifttools {swift_version}, requests {requests.__version__}, ipywidgets {ipywidgets.__version__}"
+        + (f"; {load} at the end" if load else "")
+    )
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -622,8 +673,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         bench_jobs(table, sizes, emu)
     wall = time.perf_counter() - started
     print(machine())
-    print(f"command: {' '.join([os.path.relpath(sys.executable) if sys.executable else 'python'] + sys.argv)}"
-          f"{'  (QUICK: tiny sizes, the figures mean nothing)' if args.quick else ''}")
+    print(
+        f"command: {' '.join([os.path.relpath(sys.executable) if sys.executable else 'python'] + sys.argv)}"
+        f"{'  (QUICK: tiny sizes, the figures mean nothing)' if args.quick else ''}"
+    )
     print(table.render())
     print(f"wall time: {wall:.1f} s")
     return 0

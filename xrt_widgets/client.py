@@ -23,6 +23,7 @@ from ._version import __version__
 from .deadline import DEFAULT_DEADLINE, Deadline, check_deadline, scope_remaining
 from .errors import HTTPStatusError, ReplyError, ServiceError, TimeoutError_, TransportError, XRTError
 from .markup import html_to_text
+
 # The protocol's facts are written once, in .protocol; API_NAME, API_VERSION and ENDPOINTS stay
 # importable from here for code written before they moved.
 from .protocol import API_NAME, API_VERSION, ENDPOINTS, ENVELOPE_KEYS, excerpt
@@ -53,6 +54,7 @@ ERROR_EXCERPT_BYTES = 16 * 1024
 USER_AGENT = f"xrt_widgets/{__version__} python-requests/{requests.__version__}"
 
 Timeout = Union[float, tuple[float, float]]
+
 
 def resolve_base_url(base_url: Optional[str] = None) -> str:
     """The base URL to use: ``base_url``, else ``$XRT_WIDGETS_BASE_URL``, else the real service.
@@ -127,9 +129,16 @@ class Transport:
     ``requests`` does.
     """
 
-    def __init__(self, base_url: Optional[str] = None, *, timeout: Timeout = DEFAULT_TIMEOUT,
-                 session: Optional[requests.Session] = None, retries: int = 2, backoff: float = 0.1,
-                 deadline: float = DEFAULT_DEADLINE) -> None:
+    def __init__(
+        self,
+        base_url: Optional[str] = None,
+        *,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        session: Optional[requests.Session] = None,
+        retries: int = 2,
+        backoff: float = 0.1,
+        deadline: float = DEFAULT_DEADLINE,
+    ) -> None:
         self.base_url = resolve_base_url(base_url)
         self.deadline = check_deadline(deadline)
         self._proxies = _no_proxies(self.base_url) if is_loopback(_host_of(self.base_url)) else None
@@ -139,10 +148,19 @@ class Transport:
         self._own_session = session is None
         if session is None:
             session = requests.Session()
-            retry = DeadlineRetry(total=retries, connect=retries, read=retries, status=retries, other=0,
-                                  backoff_factor=backoff, backoff_max=2.0, status_forcelist=(502, 503, 504),
-                                  allowed_methods=frozenset({"POST"}), raise_on_status=False,
-                                  respect_retry_after_header=False)
+            retry = DeadlineRetry(
+                total=retries,
+                connect=retries,
+                read=retries,
+                status=retries,
+                other=0,
+                backoff_factor=backoff,
+                backoff_max=2.0,
+                status_forcelist=(502, 503, 504),
+                allowed_methods=frozenset({"POST"}),
+                raise_on_status=False,
+                respect_retry_after_header=False,
+            )
             adapter = DeadlineAdapter(max_retries=retry, pool_connections=4, pool_maxsize=8)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
@@ -150,12 +168,21 @@ class Transport:
             # its reply was lost (a dropped connection, a 502-504 from a gateway), and a retry would
             # create a second one. So a submit is retried only when it never left this machine (a
             # connection error). requests picks the adapter of the longest matching prefix.
-            submit_retry = DeadlineRetry(total=retries, connect=retries, read=0, status=0, other=0,
-                                         backoff_factor=backoff, backoff_max=2.0,
-                                         allowed_methods=frozenset({"POST"}), raise_on_status=False,
-                                         respect_retry_after_header=False)
-            session.mount(self.url_for("submit"), DeadlineAdapter(max_retries=submit_retry, pool_connections=1,
-                                                                  pool_maxsize=2))
+            submit_retry = DeadlineRetry(
+                total=retries,
+                connect=retries,
+                read=0,
+                status=0,
+                other=0,
+                backoff_factor=backoff,
+                backoff_max=2.0,
+                allowed_methods=frozenset({"POST"}),
+                raise_on_status=False,
+                respect_retry_after_header=False,
+            )
+            session.mount(
+                self.url_for("submit"), DeadlineAdapter(max_retries=submit_retry, pool_connections=1, pool_maxsize=2)
+            )
         if session.verify is False:
             raise ValueError("TLS verification must stay on: the session passed has verify=False.")
         if self._own_session or session.headers.get("User-Agent", "").startswith("python-requests/"):
@@ -193,9 +220,15 @@ class Transport:
             try:
                 # Never follow a redirect: a 307/308 would re-send the body (and the user's ID) to
                 # whatever host the Location names, possibly over plain http.
-                response = self.session.post(url, json=payload, timeout=(connect, read), allow_redirects=False,
-                                             proxies=self._proxies, stream=True,
-                                             headers={"Accept-Encoding": "gzip, deflate"})
+                response = self.session.post(
+                    url,
+                    json=payload,
+                    timeout=(connect, read),
+                    allow_redirects=False,
+                    proxies=self._proxies,
+                    stream=True,
+                    headers={"Accept-Encoding": "gzip, deflate"},
+                )
                 if response.is_redirect or response.status_code != 200:
                     content = read_capped(response, ERROR_EXCERPT_BYTES) if not response.is_redirect else b""
                 else:
@@ -206,8 +239,11 @@ class Transport:
                 if response is not None and response.status_code != 200:
                     content = b""  # an error page past its excerpt: its status says enough
                 else:
-                    raise ReplyError(f"The reply from {url} is {exc}, larger than any valid reply; "
-                                     "reading stopped there.", url=url, status=200) from None
+                    raise ReplyError(
+                        f"The reply from {url} is {exc}, larger than any valid reply; reading stopped there.",
+                        url=url,
+                        status=200,
+                    ) from None
             except Exception as exc:  # normalised in one place
                 if _passed(deadline):
                     raise _too_slow(url, seconds, exc) from exc
@@ -224,38 +260,46 @@ class Transport:
                 f"{url} answered HTTP {response.status_code} {response.reason or ''}".rstrip()
                 + f", a redirect to {excerpt(response.headers.get('Location', '?'), 200)}; it was not followed, "
                 "so that your user ID is only ever sent to the configured base URL.",
-                url=url, status=response.status_code,
+                url=url,
+                status=response.status_code,
             )
         if response.status_code != 200:
             snippet = html_to_text(content.decode(response.encoding or "utf-8", "replace"))
             raise HTTPStatusError(
                 f"{url} answered HTTP {response.status_code} {response.reason or ''}".rstrip()
                 + (f": {snippet}" if snippet else ""),
-                url=url, status=response.status_code,
+                url=url,
+                status=response.status_code,
             )
         return self._validate(endpoint, url, content, retried)
 
     def _validate(self, endpoint: str, url: str, content: bytes, retried: int) -> Reply:
         if len(content) > MAX_REPLY_BYTES:
-            raise ReplyError(f"The reply from {url} is {len(content)} bytes, larger than any valid reply.",
-                             url=url, status=200)
+            raise ReplyError(
+                f"The reply from {url} is {len(content)} bytes, larger than any valid reply.", url=url, status=200
+            )
         try:
             data = json.loads(content.decode("utf-8"))
         except Exception as exc:
             first = html_to_text(content[:400].decode("utf-8", "replace"), 80)
-            raise ReplyError(f"The reply from {url} is not JSON" + (f" (it begins: {first!r})" if first else "")
-                             + ".", url=url, status=200, cause=exc) from exc
+            raise ReplyError(
+                f"The reply from {url} is not JSON" + (f" (it begins: {first!r})" if first else "") + ".",
+                url=url,
+                status=200,
+                cause=exc,
+            ) from exc
         if not isinstance(data, dict):
-            raise ReplyError(f"The reply from {url} is JSON but not an object ({type(data).__name__}).",
-                             url=url, status=200)
+            raise ReplyError(
+                f"The reply from {url} is JSON but not an object ({type(data).__name__}).", url=url, status=200
+            )
         missing = [k for k in ENVELOPE_KEYS if k not in data]
         if missing:
-            raise ReplyError(f"The reply from {url} lacks {', '.join(missing)}: it is not a UKSSDC reply.",
-                             url=url, status=200)
+            raise ReplyError(
+                f"The reply from {url} lacks {', '.join(missing)}: it is not a UKSSDC reply.", url=url, status=200
+            )
         ok = data["OK"]
         if isinstance(ok, bool) or not isinstance(ok, int) or ok not in (0, 1, 2):
-            raise ReplyError(f"The reply from {url} has OK={excerpt(ok)}, which is not 0, 1 or 2.",
-                             url=url, status=200)
+            raise ReplyError(f"The reply from {url} has OK={excerpt(ok)}, which is not 0, 1 or 2.", url=url, status=200)
         if ok == 2 and endpoint != "cancel":
             raise ReplyError(f"The reply from {url} has OK=2, which only a cancel can answer.", url=url, status=200)
         warnings = []
@@ -263,8 +307,10 @@ class Transport:
         if isinstance(dep, dict) and isinstance(dep.get("message"), str):
             warnings.append(dep["message"])
         if _newer(data["APIVersion"], API_VERSION):
-            warnings.append(f"The service speaks API version {excerpt(data['APIVersion'])}, newer than the "
-                            f"{API_VERSION} this version of xrt_widgets knows: consider updating it.")
+            warnings.append(
+                f"The service speaks API version {excerpt(data['APIVersion'])}, newer than the "
+                f"{API_VERSION} this version of xrt_widgets knows: consider updating it."
+            )
         if ok == 0:
             message = data.get("ERROR")
             if not isinstance(message, str) or not message.strip():
@@ -274,8 +320,12 @@ class Transport:
         required = ENDPOINTS[endpoint].required
         missing = [k for k in required if k not in data]
         if missing:
-            raise ReplyError(f"The reply from {url} lacks {', '.join(missing)}; it may come from a newer "
-                             "version of the service than this package knows.", url=url, status=200)
+            raise ReplyError(
+                f"The reply from {url} lacks {', '.join(missing)}; it may come from a newer "
+                "version of the service than this package knows.",
+                url=url,
+                status=200,
+            )
         return Reply(data=data, url=url, status=200, retried=retried, warnings=warnings)
 
     def close(self) -> None:
@@ -303,8 +353,7 @@ def _no_proxies(base_url: str) -> dict:
     """
     scheme = base_url.split("://", 1)[0]
     host = _host_of(base_url)
-    return {f"{scheme}://{host}": None, scheme: None, f"all://{host}": None, "all": None,
-            "http": None, "https": None}
+    return {f"{scheme}://{host}": None, scheme: None, f"all://{host}": None, "all": None, "http": None, "https": None}
 
 
 def _passed(deadline: Deadline) -> bool:
@@ -318,8 +367,12 @@ def _passed(deadline: Deadline) -> bool:
 
 
 def _too_slow(url: str, seconds: float, cause: Optional[BaseException]) -> TimeoutError_:
-    return TimeoutError_(f"No complete reply from {url} within the {seconds:g} s deadline; the call was "
-                         "stopped (the server may be overloaded or stuck).", url=url, cause=cause)
+    return TimeoutError_(
+        f"No complete reply from {url} within the {seconds:g} s deadline; the call was "
+        "stopped (the server may be overloaded or stuck).",
+        url=url,
+        cause=cause,
+    )
 
 
 def _newer(version: Any, ours: str) -> bool:
@@ -372,8 +425,10 @@ def _list_errors(raw) -> list:
             if isinstance(item, dict):
                 label = item.get("label")
                 msgs = item.get("list")
-                out.append({
-                    "label": label if isinstance(label, str) else str(label),
-                    "list": [m if isinstance(m, str) else str(m) for m in msgs] if isinstance(msgs, list) else [],
-                })
+                out.append(
+                    {
+                        "label": label if isinstance(label, str) else str(label),
+                        "list": [m if isinstance(m, str) else str(m) for m in msgs] if isinstance(msgs, list) else [],
+                    }
+                )
     return out

@@ -103,13 +103,34 @@ def _table(family: str, rows: list[tuple]) -> dict:
 CANCEL_RESULT: dict[int, Code] = _table(
     "cancel_result",
     [
-        (-1, "HTTP error", "The request was not sent, was rejected, or its reply could not be understood.",
-         "danger", "⚠", "http-error", False),
-        (0, "Not cancelled", "The server received the request, but nothing was cancelled.",
-         "warning", "⊘", "not-cancelled", False),
+        (
+            -1,
+            "HTTP error",
+            "The request was not sent, was rejected, or its reply could not be understood.",
+            "danger",
+            "⚠",
+            "http-error",
+            False,
+        ),
+        (
+            0,
+            "Not cancelled",
+            "The server received the request, but nothing was cancelled.",
+            "warning",
+            "⊘",
+            "not-cancelled",
+            False,
+        ),
         (1, "Cancelled", "Every requested product was cancelled.", "success", "✔", "ok", True),
-        (2, "Partly cancelled", "The request was processed, but not every requested product was cancelled.",
-         "info", "◐", "partial", False),
+        (
+            2,
+            "Partly cancelled",
+            "The request was processed, but not every requested product was cancelled.",
+            "info",
+            "◐",
+            "partial",
+            False,
+        ),
     ],
 )
 
@@ -118,11 +139,25 @@ CANCEL_CODE: dict[int, Code] = _table(
     [
         (0, "Cancelled", "Success: the job was cancelled.", "success", "✔", "cancelled", True),
         (1, "Finished", "Not cancelled: most likely it has already completed.", "neutral", "■", "finished", True),
-        (2, "No record", "Not cancelled: no record of this product could be found for this JobID.",
-         "warning", "?", "no-record", True),
+        (
+            2,
+            "No record",
+            "Not cancelled: no record of this product could be found for this JobID.",
+            "warning",
+            "?",
+            "no-record",
+            True,
+        ),
         (3, "Not cancelled", "Not cancelled, reason unknown.", "danger", "✖", "unknown-reason", False),
-        (4, "Status unknown", "An error occurred: we can't tell whether or not the job was cancelled.",
-         "danger", "⚠", "status-unknown", False),
+        (
+            4,
+            "Status unknown",
+            "An error occurred: we can't tell whether or not the job was cancelled.",
+            "danger",
+            "⚠",
+            "status-unknown",
+            False,
+        ),
     ],
 )
 
@@ -132,7 +167,15 @@ BUILD_STATUS: dict[Optional[int], Code] = _table(
         (-10, "No status", "The server returned no status for this product.", "warning", "?", "no-status", False),
         (-4, "Cancelled", "Cancelled by the user.", "success", "✔", "cancelled", True),
         (-3, "No product", "The job ran but produced no product.", "danger", "∅", "no-product", True),
-        (-2, "Queue failed", "Internal error: adding the job to the queue failed.", "danger", "✖", "queue-failed", True),
+        (
+            -2,
+            "Queue failed",
+            "Internal error: adding the job to the queue failed.",
+            "danger",
+            "✖",
+            "queue-failed",
+            True,
+        ),
         (-1, "Failed", "Internal error: the job could not even be requested.", "danger", "✖", "failed", True),
         (1, "Requested", "Requested, not yet queued.", "info", "…", "requested", False),
         (2, "Queued", "In the processing queue.", "info", "◔", "queued", False),
@@ -146,10 +189,28 @@ BUILD_STATUS: dict[Optional[int], Code] = _table(
 LOCAL: dict[str, Code] = {
     code.slug: code
     for code in [
-        Code("local", None, "Not checked", "No status has been asked of the server yet.",
-             "neutral", "·", "not-checked", False, colour=UNCHECKED_COLOUR),
-        Code("local", None, "Not submitted", "The request has not been submitted: nothing runs on the server.",
-             "neutral", "○", "not-submitted", False, colour=UNCHECKED_COLOUR),
+        Code(
+            "local",
+            None,
+            "Not checked",
+            "No status has been asked of the server yet.",
+            "neutral",
+            "·",
+            "not-checked",
+            False,
+            colour=UNCHECKED_COLOUR,
+        ),
+        Code(
+            "local",
+            None,
+            "Not submitted",
+            "The request has not been submitted: nothing runs on the server.",
+            "neutral",
+            "○",
+            "not-submitted",
+            False,
+            colour=UNCHECKED_COLOUR,
+        ),
     ]
 }
 
@@ -183,8 +244,16 @@ def lookup(family: str, value) -> Code:
         return table[value]
     except (KeyError, TypeError):
         shown = str(value)[:40]
-        return Code(family, None, f"Code {shown}", f"The server sent code {shown}, which this version does not know.",
-                    "danger", "⚠", "unknown-code", False)
+        return Code(
+            family,
+            None,
+            f"Code {shown}",
+            f"The server sent code {shown}, which this version does not know.",
+            "danger",
+            "⚠",
+            "unknown-code",
+            False,
+        )
 
 
 def derive_ok(codes) -> int:
@@ -270,8 +339,7 @@ class Status:
     @property
     def cancelled(self) -> bool:
         """Whether the server said the product is cancelled (code 0, build status -4, or already cancelled)."""
-        return ((self.family, self.code) in (("cancel_code", 0), ("build_status", -4))
-                or self.note == ALREADY_CANCELLED)
+        return (self.family, self.code) in (("cancel_code", 0), ("build_status", -4)) or self.note == ALREADY_CANCELLED
 
     @property
     def info(self) -> Code:

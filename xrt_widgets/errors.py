@@ -35,8 +35,14 @@ class XRTError(Exception):
         The exception that caused this one.
     """
 
-    def __init__(self, message: str, *, url: Optional[str] = None, status: Optional[int] = None,
-                 cause: Optional[BaseException] = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: Optional[str] = None,
+        status: Optional[int] = None,
+        cause: Optional[BaseException] = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.url = url

@@ -174,20 +174,29 @@ class JobState:
                     new = Status("cancel_code", 0, answer.text, learned=outcome.learned, source="cancel")
                 elif answer.code == 1 and current.cancelled:
                     # The first cancel worked; this one finds nothing left to cancel. Still cancelled.
-                    new = Status("cancel_code", 1, answer.text, learned=outcome.learned, source="cancel",
-                                 note=ALREADY_CANCELLED)
+                    new = Status(
+                        "cancel_code", 1, answer.text, learned=outcome.learned, source="cancel", note=ALREADY_CANCELLED
+                    )
                     notes[name] = ALREADY_CANCELLED
                 else:
                     follow_up.append(name)
                     if current.family == "build_status" and current.terminal:
                         continue  # a known final build status says more than "probably finished"
-                    new = Status("cancel_code", answer.code, answer.text, learned=outcome.learned,
-                                 source="cancel")
+                    new = Status("cancel_code", answer.code, answer.text, learned=outcome.learned, source="cancel")
                 self._statuses[name] = new
-            self._history.append(self._entry(
-                "cancel", outcome.asked, ok=outcome.ok, error=outcome.error, url=outcome.url,
-                time_=outcome.learned, codes={n: a.code for n, a in outcome.answers.items()},
-                reconciled=plain_copy(outcome.reconciled), notes=notes))
+            self._history.append(
+                self._entry(
+                    "cancel",
+                    outcome.asked,
+                    ok=outcome.ok,
+                    error=outcome.error,
+                    url=outcome.url,
+                    time_=outcome.learned,
+                    codes={n: a.code for n, a in outcome.answers.items()},
+                    reconciled=plain_copy(outcome.reconciled),
+                    notes=notes,
+                )
+            )
             changed = self._changed(before)
         self._notify(changed)
         return follow_up
@@ -211,9 +220,16 @@ class JobState:
                 if new.code == -10 and self._statuses[name].family != "local":
                     continue
                 self._statuses[name] = new
-            self._history.append(self._entry(
-                "status", outcome.asked, error=outcome.error, url=outcome.url, time_=outcome.learned,
-                codes={n: s.code for n, s in outcome.statuses.items()}))
+            self._history.append(
+                self._entry(
+                    "status",
+                    outcome.asked,
+                    error=outcome.error,
+                    url=outcome.url,
+                    time_=outcome.learned,
+                    codes={n: s.code for n, s in outcome.statuses.items()},
+                )
+            )
             changed = self._changed(before)
         self._notify(changed)
 
@@ -271,12 +287,31 @@ class JobState:
         return tuple(n for n in self._products if before.get(n) != self._statuses[n])
 
     @staticmethod
-    def _entry(action: str, asked: Iterable[str], *, ok: Optional[int] = None, error: Optional[str] = None,
-               url: Optional[str] = None, time_: Optional[float] = None, codes: Optional[dict] = None,
-               reconciled: Optional[dict] = None, notes: Optional[dict] = None, text: str = "") -> dict:
-        return {"time": time.time() if time_ is None else time_, "action": action, "asked": list(asked), "ok": ok,
-                "codes": dict(codes or {}), "error": error, "url": url, "reconciled": reconciled or {},
-                "notes": dict(notes or {}), "text": text}
+    def _entry(
+        action: str,
+        asked: Iterable[str],
+        *,
+        ok: Optional[int] = None,
+        error: Optional[str] = None,
+        url: Optional[str] = None,
+        time_: Optional[float] = None,
+        codes: Optional[dict] = None,
+        reconciled: Optional[dict] = None,
+        notes: Optional[dict] = None,
+        text: str = "",
+    ) -> dict:
+        return {
+            "time": time.time() if time_ is None else time_,
+            "action": action,
+            "asked": list(asked),
+            "ok": ok,
+            "codes": dict(codes or {}),
+            "error": error,
+            "url": url,
+            "reconciled": reconciled or {},
+            "notes": dict(notes or {}),
+            "text": text,
+        }
 
     def _notify(self, changed: tuple[str, ...]) -> None:
         with self._lock:
@@ -290,8 +325,9 @@ class JobState:
                 name = getattr(callback, "__qualname__", None) or repr(callback)
                 with self._lock:
                     # Recorded without notifying: an observer that always raises must not loop.
-                    self._history.append(self._entry("observer", (), error=f"{name} raised "
-                                                                           f"{type(exc).__name__}: {exc}"))
+                    self._history.append(
+                        self._entry("observer", (), error=f"{name} raised {type(exc).__name__}: {exc}")
+                    )
 
     def __repr__(self) -> str:
         with self._lock:
@@ -306,8 +342,14 @@ _REGISTRY_LOCK = threading.Lock()
 
 
 def _check_key(key: Any) -> JobKey:
-    if (not isinstance(key, tuple) or len(key) != 3 or not isinstance(key[0], str) or not isinstance(key[1], str)
-            or isinstance(key[2], bool) or not isinstance(key[2], int)):
+    if (
+        not isinstance(key, tuple)
+        or len(key) != 3
+        or not isinstance(key[0], str)
+        or not isinstance(key[1], str)
+        or isinstance(key[2], bool)
+        or not isinstance(key[2], int)
+    ):
         raise TypeError(f"a job key is (base_url: str, user: str, job_id: int), not {key!r}")
     return key
 

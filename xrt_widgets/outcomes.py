@@ -165,8 +165,9 @@ class CancelOutcome:
             unknown = set(self.reconciled) - set(asked)
             if unknown:
                 raise ValueError(f"reconciled names products not asked: {sorted(unknown)}")
-        object.__setattr__(self, "answers", types.MappingProxyType({n: self.answers[n] for n in asked
-                                                                    if n in self.answers}))
+        object.__setattr__(
+            self, "answers", types.MappingProxyType({n: self.answers[n] for n in asked if n in self.answers})
+        )
         object.__setattr__(self, "reconciled", frozen_copy(self.reconciled))
 
     def as_pair(self) -> tuple[int, dict]:
@@ -223,5 +224,6 @@ class StatusOutcome:
             raise ValueError("an outcome with an error has no statuses")
         if self.error is None and set(self.statuses) != set(asked):
             raise ValueError(f"the statuses are about {sorted(self.statuses)}, not what was asked: {list(asked)}")
-        object.__setattr__(self, "statuses", types.MappingProxyType({n: self.statuses[n] for n in asked
-                                                                     if n in self.statuses}))
+        object.__setattr__(
+            self, "statuses", types.MappingProxyType({n: self.statuses[n] for n in asked if n in self.statuses})
+        )

@@ -15,12 +15,34 @@ from dataclasses import dataclass
 from typing import Iterable
 
 # The parameter tables moved to .params; imported here so that older code finds them where it did.
-from .params import (DEPRECATED_PARS, GLOBAL_TRIGGERS, GLOBAL_WIRE_NAMES, LOWERCASED_PARS, PRODUCT_DEFAULTS,
-                     PRODUCT_TRIGGERS, PRODUCT_WIRE_NAMES, SHARED_GLOBALS)
+from .params import (
+    DEPRECATED_PARS,
+    GLOBAL_TRIGGERS,
+    GLOBAL_WIRE_NAMES,
+    LOWERCASED_PARS,
+    PRODUCT_DEFAULTS,
+    PRODUCT_TRIGGERS,
+    PRODUCT_WIRE_NAMES,
+    SHARED_GLOBALS,
+)
 
-__all__ = ["Product", "PRODUCTS", "LONG_NAMES", "SHORT_NAMES", "GLOBAL_WIRE_NAMES", "PRODUCT_WIRE_NAMES",
-           "PRODUCT_DEFAULTS", "PRODUCT_TRIGGERS", "GLOBAL_TRIGGERS", "SHARED_GLOBALS", "DEPRECATED_PARS",
-           "LOWERCASED_PARS", "in_order", "resolve", "resolve_many"]
+__all__ = [
+    "Product",
+    "PRODUCTS",
+    "LONG_NAMES",
+    "SHORT_NAMES",
+    "GLOBAL_WIRE_NAMES",
+    "PRODUCT_WIRE_NAMES",
+    "PRODUCT_DEFAULTS",
+    "PRODUCT_TRIGGERS",
+    "GLOBAL_TRIGGERS",
+    "SHARED_GLOBALS",
+    "DEPRECATED_PARS",
+    "LOWERCASED_PARS",
+    "in_order",
+    "resolve",
+    "resolve_many",
+]
 
 
 @dataclass(frozen=True)
@@ -70,9 +92,7 @@ def resolve(name: str) -> Product:
         product = _BY_NAME.get(name)
         if product is not None:
             return product
-    raise ValueError(
-        f"{name!r} is not an XRT product; the products are " + ", ".join(LONG_NAMES)
-    )
+    raise ValueError(f"{name!r} is not an XRT product; the products are " + ", ".join(LONG_NAMES))
 
 
 def resolve_many(names: Iterable[str]) -> list[Product]:

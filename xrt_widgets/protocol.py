@@ -24,11 +24,30 @@ from .progress import build_progress_text
 if TYPE_CHECKING:  # pragma: no cover
     from .products import Product
 
-__all__ = ["API_NAME", "API_VERSION", "ENDPOINTS", "ENVELOPE_KEYS", "Endpoint", "MAX_JOB_ID_DIGITS",
-           "ReplyShapeError", "as_int", "check_job_id", "endpoint_path", "excerpt", "ok_reply", "parse_cancel",
-           "parse_job_count", "parse_job_id", "parse_status", "refusal",
-           # moved to .listing, still given here (see __getattr__ below)
-           "LISTING_PRODUCTS", "ListingResult", "parse_flag", "parse_listing"]
+__all__ = [
+    "API_NAME",
+    "API_VERSION",
+    "ENDPOINTS",
+    "ENVELOPE_KEYS",
+    "Endpoint",
+    "MAX_JOB_ID_DIGITS",
+    "ReplyShapeError",
+    "as_int",
+    "check_job_id",
+    "endpoint_path",
+    "excerpt",
+    "ok_reply",
+    "parse_cancel",
+    "parse_job_count",
+    "parse_job_id",
+    "parse_status",
+    "refusal",
+    # moved to .listing, still given here (see __getattr__ below)
+    "LISTING_PRODUCTS",
+    "ListingResult",
+    "parse_flag",
+    "parse_listing",
+]
 
 #: The API every request names (its ``api_name``), and the version of it this package speaks.
 API_NAME = "xrt_prods"
@@ -198,7 +217,7 @@ def parse_job_id(value: Any) -> int:
     if isinstance(value, int):
         if value <= 0:
             raise ValueError("a JobID is a positive integer")
-        if value >= 10 ** MAX_JOB_ID_DIGITS:
+        if value >= 10**MAX_JOB_ID_DIGITS:
             raise ValueError(f"a JobID has at most {MAX_JOB_ID_DIGITS} digits")
         return value
     if isinstance(value, str):

@@ -84,10 +84,12 @@ def parse_base_url(text: str, *, source: str = "") -> BaseURL:
     if "?" in url or "#" in url:
         raise refuse("a base URL takes no query string or fragment.")
     scheme_end = url.find("://")
-    authority = url[scheme_end + 3:].split("/", 1)[0] if scheme_end >= 0 else ""
+    authority = url[scheme_end + 3 :].split("/", 1)[0] if scheme_end >= 0 else ""
     if "@" in authority:
-        raise refuse("a base URL takes no user name or password (user:password@); "
-                     "the service identifies you by the user ID in the request.")
+        raise refuse(
+            "a base URL takes no user name or password (user:password@); "
+            "the service identifies you by the user ID in the request."
+        )
     if "%" in authority:
         raise refuse("its host contains percent-escapes.")
     try:
@@ -102,8 +104,11 @@ def parse_base_url(text: str, *, source: str = "") -> BaseURL:
     host = parsed.host.lower()
     # The proxy choice and the loopback check below read the URL with urllib.parse; the connection
     # is made from urllib3's reading. Both must name the same place.
-    if (split.scheme.lower() != scheme or (split.hostname or "").lower() != host.strip("[]")
-            or split_port != parsed.port):
+    if (
+        split.scheme.lower() != scheme
+        or (split.hostname or "").lower() != host.strip("[]")
+        or split_port != parsed.port
+    ):
         raise refuse("URL parsers disagree about its host or port.")
     loopback = is_loopback(host)
     if scheme == "http" and not loopback:

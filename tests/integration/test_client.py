@@ -43,6 +43,7 @@ def _reply(**keys):
 
 # -- base URL -----------------------------------------------------------------------------------
 
+
 def test_default_base_url_is_the_real_service(monkeypatch):
     monkeypatch.delenv(client.ENV_BASE_URL, raising=False)
     assert urlsplit(DEFAULT_BASE_URL)[:3] == ("https", "www.swift.ac.uk", "/user_objects")
@@ -68,28 +69,34 @@ def test_environment_is_checked_too(monkeypatch):
         Transport()
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:5000/user_objects",
-    "http://127.8.9.10/user_objects",
-    "http://localhost:80/user_objects",
-    "http://[::1]:8080/user_objects",
-    DEFAULT_BASE_URL,
-    "https://192.0.2.7/user_objects",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5000/user_objects",
+        "http://127.8.9.10/user_objects",
+        "http://localhost:80/user_objects",
+        "http://[::1]:8080/user_objects",
+        DEFAULT_BASE_URL,
+        "https://192.0.2.7/user_objects",
+    ],
+)
 def test_accepted_base_urls(url):
     assert resolve_base_url(url) == url
 
 
-@pytest.mark.parametrize("url", [
-    REAL_SERVICE_HTTP,
-    "http://192.168.1.10/user_objects",
-    f"http://127.0.0.1.{NOWHERE}/user_objects",
-    f"http://localhost.{NOWHERE}/user_objects",
-    "ftp://127.0.0.1/user_objects",
-    "file:///tmp/user_objects",
-    "www.swift.ac.uk/user_objects",
-    "https:///user_objects",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        REAL_SERVICE_HTTP,
+        "http://192.168.1.10/user_objects",
+        f"http://127.0.0.1.{NOWHERE}/user_objects",
+        f"http://localhost.{NOWHERE}/user_objects",
+        "ftp://127.0.0.1/user_objects",
+        "file:///tmp/user_objects",
+        "www.swift.ac.uk/user_objects",
+        "https:///user_objects",
+    ],
+)
 def test_refused_base_urls(url):
     with pytest.raises(InsecureURLError):
         resolve_base_url(url)
@@ -104,6 +111,7 @@ def test_trailing_slash_and_space_are_dropped():
 
 
 # -- construction -------------------------------------------------------------------------------
+
 
 def test_timeout_forms():
     assert Transport(f"https://{NOWHERE}", timeout=3).timeout == (3.0, 3.0)
@@ -155,6 +163,7 @@ def test_url_for_every_endpoint(transport, emu):
 
 # -- the choke point ----------------------------------------------------------------------------
 
+
 def test_post_adds_api_name_and_version(emu, transport):
     reply = transport.post("count", {"UserID": USER})
     assert reply.data == {"OK": 1, "APIVersion": "1.12", "numJobs": 0}
@@ -179,8 +188,9 @@ def test_one_session_one_connection(emu, transport):
 
 
 def test_deprecation_warning_is_kept(emu, transport):
-    emu.inject("count", "mutate",
-               func=lambda r: {**r, "deprecationWarning": {"type": "old", "message": "Please update"}})
+    emu.inject(
+        "count", "mutate", func=lambda r: {**r, "deprecationWarning": {"type": "old", "message": "Please update"}}
+    )
     assert transport.post("count", {"UserID": USER}).warnings == ["Please update"]
 
 
@@ -202,8 +212,16 @@ def test_service_error_without_error_text(emu, transport):
 
 
 def test_malformed_list_errors_are_normalised(emu, transport):
-    emu.inject("submit", "json", value={"OK": 0, "APIVersion": "1.12", "ERROR": "bad",
-                                        "listErr": [{"label": 7, "list": ["a", 2]}, "junk", {"list": "x"}]})
+    emu.inject(
+        "submit",
+        "json",
+        value={
+            "OK": 0,
+            "APIVersion": "1.12",
+            "ERROR": "bad",
+            "listErr": [{"label": 7, "list": ["a", 2]}, "junk", {"list": "x"}],
+        },
+    )
     with pytest.raises(ServiceError) as info:
         transport.post("submit", {"UserID": USER})
     assert info.value.list_errors == [{"label": "7", "list": ["a", "2"]}, {"label": "None", "list": []}]
@@ -270,11 +288,14 @@ def test_huge_reply_is_refused(emu, transport):
         transport.post("count", {"UserID": USER})
 
 
-@pytest.mark.parametrize("value,missing", [
-    ({"APIVersion": "1.12", "numJobs": 1}, "OK"),
-    ({"OK": 1, "numJobs": 1}, "APIVersion"),
-    ({"numJobs": 1}, "OK, APIVersion"),
-])
+@pytest.mark.parametrize(
+    "value,missing",
+    [
+        ({"APIVersion": "1.12", "numJobs": 1}, "OK"),
+        ({"OK": 1, "numJobs": 1}, "APIVersion"),
+        ({"numJobs": 1}, "OK, APIVersion"),
+    ],
+)
 def test_reply_without_ok_or_api_version(emu, transport, value, missing):
     emu.inject("count", "json", value=value)
     with pytest.raises(ReplyError, match=f"lacks {missing}"):
@@ -288,13 +309,16 @@ def test_reply_with_a_bad_ok(emu, transport, ok):
         transport.post("count", {"UserID": USER})
 
 
-@pytest.mark.parametrize("endpoint,body", [
-    ("submit", {"UserID": USER, "name": "x", "targ": "1", "RA": 1.0, "Dec": 2.0, "lc": 1}),
-    ("status", {"UserID": USER, "JobID": 1001, "what": "lc"}),
-    ("cancel", {"UserID": USER, "JobID": 1001, "what": "lc"}),
-    ("list", {"UserID": USER}),
-    ("count", {"UserID": USER}),
-])
+@pytest.mark.parametrize(
+    "endpoint,body",
+    [
+        ("submit", {"UserID": USER, "name": "x", "targ": "1", "RA": 1.0, "Dec": 2.0, "lc": 1}),
+        ("status", {"UserID": USER, "JobID": 1001, "what": "lc"}),
+        ("cancel", {"UserID": USER, "JobID": 1001, "what": "lc"}),
+        ("list", {"UserID": USER}),
+        ("count", {"UserID": USER}),
+    ],
+)
 def test_missing_endpoint_keys(emu, transport, endpoint, body):
     emu.add_job(USER, ["lc"])
     emu.inject(endpoint, "missing_keys")
@@ -312,6 +336,7 @@ def test_one_missing_key_is_named(emu, transport):
 
 
 # -- transport faults ---------------------------------------------------------------------------
+
 
 def test_connection_refused():
     url = f"http://127.0.0.1:{_free_port()}/user_objects"
@@ -404,19 +429,33 @@ def _raised_while_handling(outer: BaseException, inner: BaseException) -> BaseEx
         return exc
 
 
-@pytest.mark.parametrize("exc,kind,words", [
-    (requests.exceptions.ConnectTimeout("x"), TimeoutError_, "Timed out connecting"),
-    (requests.exceptions.ReadTimeout("x"), TimeoutError_, "Timed out waiting"),
-    (requests.exceptions.SSLError("certificate verify failed"), TransportError, "TLS error"),
-    (_raised_while_handling(requests.exceptions.ConnectionError("Max retries exceeded"),
-                            ConnectionRefusedError(111, "Connection refused")), TransportError, "connection refused"),
-    (_raised_while_handling(requests.exceptions.ConnectionError("Connection aborted"),
-                            ConnectionResetError(104, "Connection reset by peer")), TransportError,
-     "connection reset by the server"),
-    (requests.exceptions.ChunkedEncodingError("IncompleteRead(5 bytes read)"), TransportError, "cut off"),
-    (requests.exceptions.TooManyRedirects("loop"), TransportError, "failed"),
-    (ZeroDivisionError("boom"), XRTError, "ZeroDivisionError: boom"),
-])
+@pytest.mark.parametrize(
+    "exc,kind,words",
+    [
+        (requests.exceptions.ConnectTimeout("x"), TimeoutError_, "Timed out connecting"),
+        (requests.exceptions.ReadTimeout("x"), TimeoutError_, "Timed out waiting"),
+        (requests.exceptions.SSLError("certificate verify failed"), TransportError, "TLS error"),
+        (
+            _raised_while_handling(
+                requests.exceptions.ConnectionError("Max retries exceeded"),
+                ConnectionRefusedError(111, "Connection refused"),
+            ),
+            TransportError,
+            "connection refused",
+        ),
+        (
+            _raised_while_handling(
+                requests.exceptions.ConnectionError("Connection aborted"),
+                ConnectionResetError(104, "Connection reset by peer"),
+            ),
+            TransportError,
+            "connection reset by the server",
+        ),
+        (requests.exceptions.ChunkedEncodingError("IncompleteRead(5 bytes read)"), TransportError, "cut off"),
+        (requests.exceptions.TooManyRedirects("loop"), TransportError, "failed"),
+        (ZeroDivisionError("boom"), XRTError, "ZeroDivisionError: boom"),
+    ],
+)
 def test_from_exception(exc, kind, words):
     out = XRTError.from_exception(exc, URL)
     assert type(out) is kind
@@ -473,6 +512,7 @@ def test_a_session_keeps_its_own_user_agent(emu):
 
 # -- a submit is retried only when it never reached the server -------------------------------------
 
+
 def test_a_dropped_submit_is_not_retried_while_other_endpoints_are(emu, transport):
     submit_body = {"UserID": USER, "name": "x", "targ": "1", "RA": 1.0, "Dec": 2.0, "lc": 1}
     emu.inject("submit", "drop_after")
@@ -525,7 +565,8 @@ def test_may_have_arrived():
 
     url = f"https://{NOWHERE}/user_objects/run_userobject.php"
     never = errors.XRTError.from_exception(
-        requests.exceptions.ConnectionError(NewConnectionError(None, "refused")), url)
+        requests.exceptions.ConnectionError(NewConnectionError(None, "refused")), url
+    )
     assert not client.may_have_arrived(never)
     assert not client.may_have_arrived(errors.XRTError.from_exception(requests.exceptions.ConnectTimeout("t"), url))
     assert client.may_have_arrived(errors.XRTError.from_exception(requests.exceptions.ReadTimeout("t"), url))

@@ -22,10 +22,33 @@ from support import DEFAULT_BASE_URL, GLOBALS, USER, XSS
 
 PAYLOADS = [XSS, "<script>alert(1)</script>", '"><svg onload=alert(1)>']
 #: For the progress texts, whose <em>/<strong>/<code> markup is kept: payloads that abuse that whitelist.
-PROGRESS_PAYLOADS = PAYLOADS + ["<em onmouseover=alert(1)>x</em>", "<em><img src=x onerror=alert(1)></em>",
-                                "<code><script>alert(1)</script></code>", "<strong>a</strong><svg/onload=alert(1)>"]
-DANGEROUS_TAGS = {"script", "img", "svg", "iframe", "object", "embed", "math", "link", "meta", "base", "form",
-                  "input", "video", "audio", "body", "html", "frame", "frameset", "template"}
+PROGRESS_PAYLOADS = PAYLOADS + [
+    "<em onmouseover=alert(1)>x</em>",
+    "<em><img src=x onerror=alert(1)></em>",
+    "<code><script>alert(1)</script></code>",
+    "<strong>a</strong><svg/onload=alert(1)>",
+]
+DANGEROUS_TAGS = {
+    "script",
+    "img",
+    "svg",
+    "iframe",
+    "object",
+    "embed",
+    "math",
+    "link",
+    "meta",
+    "base",
+    "form",
+    "input",
+    "video",
+    "audio",
+    "body",
+    "html",
+    "frame",
+    "frameset",
+    "template",
+}
 
 
 class _Scan(HTMLParser):
@@ -83,6 +106,7 @@ def fallback_text(panel) -> str:
 
 
 # -- one test per field ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_status_text_is_inert(emu, make_request, payload):
@@ -190,8 +214,16 @@ def test_job_name_is_inert(emu, payload):
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_list_err_message_is_inert(emu, payload):
-    emu.inject("submit", "json", value={"OK": 0, "APIVersion": "1.12", "ERROR": payload,
-                                        "listErr": [{"label": payload, "list": [payload, "name: required"]}]})
+    emu.inject(
+        "submit",
+        "json",
+        value={
+            "OK": 0,
+            "APIVersion": "1.12",
+            "ERROR": payload,
+            "listErr": [{"label": payload, "list": [payload, "name: required"]}],
+        },
+    )
     req = XRTProductRequest(USER, base_url=emu.base_url)
     req.setGlobalPars(**GLOBALS)
     req.addLightCurve()
@@ -205,12 +237,15 @@ def test_list_err_message_is_inert(emu, payload):
     assert emu.request_count("cancel") == emu.request_count("status") == 0
 
 
-@pytest.mark.parametrize("url", [
-    f'{DEFAULT_BASE_URL}/tprods/USERPROD_1"><svg onload=alert(1)>',
-    f"{DEFAULT_BASE_URL}/x' onmouseover='alert(1)",
-    "javascript:alert(1)",
-    "data:text/html,<script>alert(1)</script>",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f'{DEFAULT_BASE_URL}/tprods/USERPROD_1"><svg onload=alert(1)>',
+        f"{DEFAULT_BASE_URL}/x' onmouseover='alert(1)",
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+    ],
+)
 def test_job_page_url_is_inert(emu, url):
     emu.inject("submit", "mutate", func=lambda reply: dict(reply, URL=url))
     req = XRTProductRequest(USER, base_url=emu.base_url)

@@ -25,7 +25,7 @@ from xrt_widgets.request import build_progress_text
 
 from support import assert_inline_markup_only
 
-MB = 2 ** 20
+MB = 2**20
 #: Wall-time bound for one call on 1 MB, far above what a linear pass takes on a slow, busy machine.
 BOUND = 0.5
 
@@ -123,16 +123,19 @@ def test_render_progress_of_80_kb_of_real_looking_progress():
     assert "<em>PC</em>" in shown and "<code>00221755</code>" in shown and "&lt;em&gt;waiting" in shown
 
 
-@pytest.mark.parametrize("text,shown", [
-    ("<em><code>x</em></code>", "<em>&lt;code&gt;x</em>&lt;/code&gt;"),  # never badly nested
-    ("<em>a<em>b</em>", "&lt;em&gt;a<em>b</em>"),  # a close pairs with the nearest open
-    ("</em><em>", "&lt;/em&gt;&lt;em&gt;"),
-    ("<EM>x</EM>", "&lt;EM&gt;x&lt;/EM&gt;"),
-    ("<strong><em>a</em><code>b</code></strong>", "<strong><em>a</em><code>b</code></strong>"),
-    ("&lt;em&gt;x&lt;/em&gt;", "&amp;lt;em&amp;gt;x&amp;lt;/em&amp;gt;"),  # the text's own entities stay text
-    (None, ""),
-    (7, "7"),
-])
+@pytest.mark.parametrize(
+    "text,shown",
+    [
+        ("<em><code>x</em></code>", "<em>&lt;code&gt;x</em>&lt;/code&gt;"),  # never badly nested
+        ("<em>a<em>b</em>", "&lt;em&gt;a<em>b</em>"),  # a close pairs with the nearest open
+        ("</em><em>", "&lt;/em&gt;&lt;em&gt;"),
+        ("<EM>x</EM>", "&lt;EM&gt;x&lt;/EM&gt;"),
+        ("<strong><em>a</em><code>b</code></strong>", "<strong><em>a</em><code>b</code></strong>"),
+        ("&lt;em&gt;x&lt;/em&gt;", "&amp;lt;em&amp;gt;x&amp;lt;/em&amp;gt;"),  # the text's own entities stay text
+        (None, ""),
+        (7, "7"),
+    ],
+)
 def test_render_progress_pairs_tags_like_a_stack(text, shown):
     assert render_progress(text) == shown
 
@@ -177,21 +180,24 @@ def test_html_to_text_reads_only_a_prefix():
     assert html_to_text(page) == ""
 
 
-@pytest.mark.parametrize("page,text", [
-    ("<html><head><title>500</title></head><body><h1>500</h1><p>Fatal</p></body></html>", "500 Fatal"),
-    ("<script>alert(1)</script>Fatal error: database went away", "Fatal error: database went away"),
-    ("Fatal error: <b>database</b> went away", "Fatal error: database went away"),
-    ("<SCRIPT type=x>alert(1)</SCRIPT\n >Gone", "Gone"),
-    ("<header>Title</header> <scripts>x</scripts>", "Title x"),  # other elements whose names start alike
-    ("Error<script>alert(1)", "Error"),  # an unclosed script takes the rest with it
-    ("Error<style>p{} </style x> still style", "Error"),
-    ("a < b", "a"),  # a tag that never ends, likewise
-    ("İİ<script>x</script>after", "İİ after"),  # lower() would make "İ" two characters and shift indices
-    ("&lt;b&gt; &amp; &#62; &nbsp;x", "<b> & > x"),  # entities decode after the tags are gone; &nbsp; is space
-    ("  lots \n\t of   space  ", "lots of space"),
-    ("", ""),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    "page,text",
+    [
+        ("<html><head><title>500</title></head><body><h1>500</h1><p>Fatal</p></body></html>", "500 Fatal"),
+        ("<script>alert(1)</script>Fatal error: database went away", "Fatal error: database went away"),
+        ("Fatal error: <b>database</b> went away", "Fatal error: database went away"),
+        ("<SCRIPT type=x>alert(1)</SCRIPT\n >Gone", "Gone"),
+        ("<header>Title</header> <scripts>x</scripts>", "Title x"),  # other elements whose names start alike
+        ("Error<script>alert(1)", "Error"),  # an unclosed script takes the rest with it
+        ("Error<style>p{} </style x> still style", "Error"),
+        ("a < b", "a"),  # a tag that never ends, likewise
+        ("İİ<script>x</script>after", "İİ after"),  # lower() would make "İ" two characters and shift indices
+        ("&lt;b&gt; &amp; &#62; &nbsp;x", "<b> & > x"),  # entities decode after the tags are gone; &nbsp; is space
+        ("  lots \n\t of   space  ", "lots of space"),
+        ("", ""),
+        (None, ""),
+    ],
+)
 def test_html_to_text_reads_error_pages(page, text):
     assert html_to_text(page) == text
 
@@ -218,19 +224,23 @@ def test_strip_tags_of_a_megabyte(text):
     assert "<" not in strip_tags(text)
 
 
-@pytest.mark.parametrize("text,stripped", [
-    ("<b>Swift XRT job 7</b> · <a href='x'>job page</a>", "Swift XRT job 7 · job page"),
-    ("a &lt;b&gt; c", "a &lt;b&gt; c"),  # entities are the caller's to decode
-    ("a<>b", "ab"),
-    ("a > b", "a > b"),
-    ("keep <this", "keep "),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text,stripped",
+    [
+        ("<b>Swift XRT job 7</b> · <a href='x'>job page</a>", "Swift XRT job 7 · job page"),
+        ("a &lt;b&gt; c", "a &lt;b&gt; c"),  # entities are the caller's to decode
+        ("a<>b", "ab"),
+        ("a > b", "a > b"),
+        ("keep <this", "keep "),
+        ("", ""),
+    ],
+)
 def test_strip_tags(text, stripped):
     assert strip_tags(text) == stripped
 
 
 # -- build_progress_text ----------------------------------------------------------------------------
+
 
 def test_progress_text_of_steps_nested_100_000_deep():
     progress = nested_progress(100_000)
@@ -256,12 +266,27 @@ def test_progress_text_needs_no_recursion():
 
 def test_progress_text_of_huge_labels():
     label, extra = "<em>" * (MB // 4), "x" * MB
-    progress = {"GotProgress": 1, "PreProgress": label, "TimeRunning": "1s", "ProgressSteps": [
-        {"StepLabel": label, "StepStatus": 1, "StepExtra": extra, "SubStep": [{"StepLabel": label, "StepStatus": 2}]},
-    ]}
+    progress = {
+        "GotProgress": 1,
+        "PreProgress": label,
+        "TimeRunning": "1s",
+        "ProgressSteps": [
+            {
+                "StepLabel": label,
+                "StepStatus": 1,
+                "StepExtra": extra,
+                "SubStep": [{"StepLabel": label, "StepStatus": 2}],
+            },
+        ],
+    }
     assert best_time(build_progress_text, progress) < BOUND
     assert build_progress_text(progress).splitlines() == [
-        label, f"  ** {label} - ACTIVE -- {extra}**", f"    {label} - DONE", "", "The job has been running for 1s"]
+        label,
+        f"  ** {label} - ACTIVE -- {extra}**",
+        f"    {label} - DONE",
+        "",
+        "The job has been running for 1s",
+    ]
 
 
 def test_progress_text_of_100_000_steps():
@@ -282,8 +307,12 @@ SCALING_INPUTS = {
     "build_progress_text, flat": (build_progress_text, lambda size: flat_progress(size // 16)),
     "build_progress_text, nested lists": (
         build_progress_text,
-        lambda size: {"GotProgress": 1, "ProgressSteps": [
-            {"StepLabel": "a", "SubStep": [{"StepLabel": "b", "SubStep": [{"StepLabel": "c"}]}] * 4}] * (size // 256)}),
+        lambda size: {
+            "GotProgress": 1,
+            "ProgressSteps": [{"StepLabel": "a", "SubStep": [{"StepLabel": "b", "SubStep": [{"StepLabel": "c"}]}] * 4}]
+            * (size // 256),
+        },
+    ),
 }
 
 
@@ -301,12 +330,15 @@ def test_time_grows_in_proportion_to_the_input(whole_pages, func, make):
     assert ratio < 8, ratio  # linear is 4, quadratic 16
 
 
-@pytest.mark.parametrize("text", [
-    "a" * 1_000_000,                       # letters and no "://": the old regex rescanned from every one
-    "x://" * 250_000,
-    "http://" + "u:p@" * 250_000,
-    ("@" * 1000 + "/") * 1000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 1_000_000,  # letters and no "://": the old regex rescanned from every one
+        "x://" * 250_000,
+        "http://" + "u:p@" * 250_000,
+        ("@" * 1000 + "/") * 1000,
+    ],
+)
 def test_hiding_passwords_in_a_message_is_linear(text):
     from xrt_widgets.adapter import without_passwords
     from xrt_widgets.errors import redact_url

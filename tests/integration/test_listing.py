@@ -17,6 +17,7 @@ import pytest
 
 from support import USER, XSS
 from xrt_widgets import JobBoard, XRTProductRequest
+from xrt_widgets.ui.parts import is_shown
 from xrt_widgets.protocol import LISTING_PRODUCTS, excerpt, parse_flag, parse_job_id, parse_listing
 
 YES = [True, 1, "1", "true"]
@@ -41,16 +42,48 @@ def nested(depth):
 
 # -- parse_job_id ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value,expected", [(12, 12), ("12", 12), ("0012", 12), (1, 1),
-                                            (10 ** 18 - 1, 10 ** 18 - 1), ("9" * 18, int("9" * 18))])
+
+@pytest.mark.parametrize(
+    "value,expected", [(12, 12), ("12", 12), ("0012", 12), (1, 1), (10**18 - 1, 10**18 - 1), ("9" * 18, int("9" * 18))]
+)
 def test_job_ids_that_are_accepted(value, expected):
     got = parse_job_id(value)
     assert got == expected and type(got) is int
 
 
-@pytest.mark.parametrize("value", [None, "abc", "9" * 5000, "1" * 19, 10 ** 18, 10 ** 5000, 1.9, 12.0, True, False,
-                                   -3, "-3", 0, "0", "", " 12", "12 ", "+12", "1e3", "12.0", "0x1f", "١٢", "1_000",
-                                   [12], {"JobID": 12}, nested(100_000), b"12"], ids=excerpt)
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "abc",
+        "9" * 5000,
+        "1" * 19,
+        10**18,
+        10**5000,
+        1.9,
+        12.0,
+        True,
+        False,
+        -3,
+        "-3",
+        0,
+        "0",
+        "",
+        " 12",
+        "12 ",
+        "+12",
+        "1e3",
+        "12.0",
+        "0x1f",
+        "١٢",
+        "1_000",
+        [12],
+        {"JobID": 12},
+        nested(100_000),
+        b"12",
+    ],
+    ids=excerpt,
+)
 def test_job_ids_that_are_refused(value):
     with pytest.raises(ValueError) as info:
         parse_job_id(value)
@@ -58,13 +91,22 @@ def test_job_ids_that_are_refused(value):
 
 
 def test_excerpt_is_short_and_safe_for_any_value():
-    for value in (None, "x" * 60_000, 10 ** 5000, nested(100_000), {str(i): i for i in range(10_000)}, 1.5, object(),
-                  XSS):
+    for value in (
+        None,
+        "x" * 60_000,
+        10**5000,
+        nested(100_000),
+        {str(i): i for i in range(10_000)},
+        1.5,
+        object(),
+        XSS,
+    ):
         assert len(excerpt(value)) <= 70
     assert excerpt("abc") == "'abc'" and excerpt(None) == "None" and excerpt(12) == "12"
 
 
 # -- parse_flag -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", YES, ids=repr)
 def test_yes_forms(value):
@@ -84,10 +126,25 @@ def test_other_flag_values_are_refused(value):
 
 # -- parse_listing --------------------------------------------------------------------------------
 
+
 def test_bad_entries_are_skipped_with_a_reason_and_never_hide_the_others():
-    jobs = [entry(1001, LightCurve=True), {"JobID": None}, entry("abc"), entry("9" * 5000), entry(1.9),
-            entry(True, Spectrum=True), entry("1002", Image=True), "not an entry", None, [entry(1003)], {"Name": "no id"},
-            entry(1004, Spectrum="yes"), entry(1005, hasProd=None), entry(1006, Name=["x"]), entry(1001)]
+    jobs = [
+        entry(1001, LightCurve=True),
+        {"JobID": None},
+        entry("abc"),
+        entry("9" * 5000),
+        entry(1.9),
+        entry(True, Spectrum=True),
+        entry("1002", Image=True),
+        "not an entry",
+        None,
+        [entry(1003)],
+        {"Name": "no id"},
+        entry(1004, Spectrum="yes"),
+        entry(1005, hasProd=None),
+        entry(1006, Name=["x"]),
+        entry(1001),
+    ]
     result = parse_listing(jobs)
     assert [j["JobID"] for j in result.jobs] == [1001, 1002]
     assert [s[0] for s in result.skipped] == [1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14]
@@ -107,12 +164,32 @@ def test_bad_entries_are_skipped_with_a_reason_and_never_hide_the_others():
 
 
 def test_normalised_entries():
-    raw = {"JobID": "1002", "Name": "GRB 1", "DateSubmitted": "2024-05-01", "LightCurve": "true", "Spectrum": 1,
-           "StandardPos": "1", "EnhancedPos": "false", "AstromPos": 0, "hasProd": "0", "extra": [1, 2]}
+    raw = {
+        "JobID": "1002",
+        "Name": "GRB 1",
+        "DateSubmitted": "2024-05-01",
+        "LightCurve": "true",
+        "Spectrum": 1,
+        "StandardPos": "1",
+        "EnhancedPos": "false",
+        "AstromPos": 0,
+        "hasProd": "0",
+        "extra": [1, 2],
+    }
     (job,) = parse_listing([raw]).jobs
-    assert job == {"JobID": 1002, "Name": "GRB 1", "DateSubmitted": "2024-05-01", "LightCurve": True,
-                   "Spectrum": True, "StandardPos": True, "EnhancedPos": False, "AstromPos": False, "Image": False,
-                   "hasProd": False, "products": ("LightCurve", "Spectrum", "StandardPos")}
+    assert job == {
+        "JobID": 1002,
+        "Name": "GRB 1",
+        "DateSubmitted": "2024-05-01",
+        "LightCurve": True,
+        "Spectrum": True,
+        "StandardPos": True,
+        "EnhancedPos": False,
+        "AstromPos": False,
+        "Image": False,
+        "hasProd": False,
+        "products": ("LightCurve", "Spectrum", "StandardPos"),
+    }
     assert raw["JobID"] == "1002"  # the caller's data is left alone
 
 
@@ -144,8 +221,9 @@ def test_missing_keys():
 
 
 def test_only_a_well_formed_entry_with_no_product_is_a_source_detection():
-    result = parse_listing([entry(1), {"JobID": 2}, entry(3, LightCurve="yes"), entry(4, LightCurve=None),
-                            entry(5, Spectrum=2)])
+    result = parse_listing(
+        [entry(1), {"JobID": 2}, entry(3, LightCurve="yes"), entry(4, LightCurve=None), entry(5, Spectrum=2)]
+    )
     assert [(j["JobID"], j["products"]) for j in result.jobs] == [(1, ("SourceDet",)), (2, ("SourceDet",))]
     assert len(result.skipped) == 3
 
@@ -153,8 +231,10 @@ def test_only_a_well_formed_entry_with_no_product_is_a_source_detection():
 def test_duplicates_keep_the_first():
     result = parse_listing([entry(1, LightCurve=True), entry("1", Image=True), entry(2), entry(1, Spectrum=True)])
     assert [(j["JobID"], j["products"]) for j in result.jobs] == [(1, ("LightCurve",)), (2, ("SourceDet",))]
-    assert [(i, r) for i, _s, r in result.skipped] == [(1, "the same JobID as jobs[0]"),
-                                                      (3, "the same JobID as jobs[0]")]
+    assert [(i, r) for i, _s, r in result.skipped] == [
+        (1, "the same JobID as jobs[0]"),
+        (3, "the same JobID as jobs[0]"),
+    ]
 
 
 def test_the_listing_itself_must_be_a_list():
@@ -167,8 +247,9 @@ def test_the_listing_itself_must_be_a_list():
 def test_the_note_is_short():
     result = parse_listing([{"JobID": None}, entry(1), "x" * 60_000, entry(XSS)] + [entry(-i) for i in range(1, 500)])
     note = result.note()
-    assert note.startswith("502 entries of the listing were skipped: jobs[0] (JobID None): not a JobID; "
-                           "jobs[2]: not an object but 'xxx")
+    assert note.startswith(
+        "502 entries of the listing were skipped: jobs[0] (JobID None): not a JobID; jobs[2]: not an object but 'xxx"
+    )
     assert note.endswith("; and 499 more") and len(note) < 400
     one = parse_listing([{"JobID": None}]).note()
     assert one == "1 entry of the listing was skipped: jobs[0] (JobID None): not a JobID"
@@ -185,6 +266,7 @@ def test_linear_time_on_a_large_hostile_listing():
 
 # -- from_job -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("job_id", [True, False, 1.9, 1001.0, None, "abc", "9" * 5000, -3, 0, "1" * 19, [1001]])
 def test_from_job_refuses_what_is_not_plainly_a_job_id(job_id):
     with pytest.raises(ValueError, match="job_id must be an integer JobID"):
@@ -200,6 +282,7 @@ def test_from_job_accepts_an_int_or_digits():
 
 # -- the board ------------------------------------------------------------------------------------
 
+
 def make_board(emu, **kwargs):
     kwargs.setdefault("confirm", False)
     board = JobBoard(USER, base_url=emu.base_url, load=False, **kwargs)
@@ -214,8 +297,13 @@ def cancels(emu):
 def test_board_shows_the_good_jobs_and_a_note_with_the_count(emu):
     good = emu.add_job(USER, ["LightCurve"], name="good one", age=60)
     newer = emu.add_job(USER, ["Spectrum"], name="newer", age=10)
-    bad = [{"JobID": None, "LightCurve": True}, entry("abc", LightCurve=True), entry("9" * 5000),
-           entry(XSS, Image=True), "x" * 100_000]
+    bad = [
+        {"JobID": None, "LightCurve": True},
+        entry("abc", LightCurve=True),
+        entry("9" * 5000),
+        entry(XSS, Image=True),
+        "x" * 100_000,
+    ]
     emu.inject("list", "mutate", func=lambda r: {**r, "jobs": r["jobs"][:1] + bad + r["jobs"][1:]})
     board = make_board(emu)
     assert list(board.entries) == [newer, good] and [j["JobID"] for j in board.jobs] == [newer, good]
@@ -224,12 +312,12 @@ def test_board_shows_the_good_jobs_and_a_note_with_the_count(emu):
     assert board.listing_note.endswith("; and 2 more")
     line = board.listing_line
     assert line in board.children and "xrtw-listing-note" in line._dom_classes
-    assert line.layout.display == "block" and "5 entries of the listing were skipped" in line.value
+    assert is_shown(line) and "5 entries of the listing were skipped" in line.value
     assert "<img" not in line.value and len(line.value) < 400
     assert "2 jobs" in board.title.value and board.error == ""
     # a clean listing clears the note
     board.reload().result(timeout=20)
-    assert board.listing_note == "" and board.skipped == [] and line.layout.display == "none" and line.value == ""
+    assert board.listing_note == "" and board.skipped == [] and not is_shown(line) and line.value == ""
     board.close()
 
 
@@ -270,8 +358,14 @@ def test_flags_in_php_forms_name_the_right_products_and_only_those_are_cancelled
 
 def test_flags_as_strings_are_never_taken_for_a_source_detection(emu):
     job = emu.add_job(USER, ["LightCurve"], name="quoted")
-    emu.inject("list", "mutate", func=lambda r: {**r, "jobs": [
-        {**e, **{n: "true" if e[n] else "false" for n in LISTING_PRODUCTS}} for e in r["jobs"]]})
+    emu.inject(
+        "list",
+        "mutate",
+        func=lambda r: {
+            **r,
+            "jobs": [{**e, **{n: "true" if e[n] else "false" for n in LISTING_PRODUCTS}} for e in r["jobs"]],
+        },
+    )
     board = make_board(emu)
     assert board.entries[job].products == ["LightCurve"]
     board.cancel_selected({job: ["LightCurve"]}).result(timeout=20)
@@ -284,8 +378,14 @@ def test_reload_keeps_rows_that_still_fit_and_rebuilds_those_that_do_not(emu):
     b = emu.add_job(USER, ["Spectrum"], name="b", age=10)
     board = make_board(emu)
     row_a, row_b = board.entries[a], board.entries[b]
-    emu.inject("list", "mutate", func=lambda r: {**r, "jobs": [
-        {**e, "hasProd": False} if e["JobID"] == a else {**e, "Image": True} for e in r["jobs"]]})
+    emu.inject(
+        "list",
+        "mutate",
+        func=lambda r: {
+            **r,
+            "jobs": [{**e, "hasProd": False} if e["JobID"] == a else {**e, "Image": True} for e in r["jobs"]],
+        },
+    )
     board.reload().result(timeout=20)
     assert board.entries[a] is row_a and "products no longer held" in row_a.summary.value
     assert board.entries[b] is not row_b and board.entries[b].products == ["Spectrum", "Image"]

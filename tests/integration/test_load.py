@@ -101,7 +101,7 @@ def test_emulator_holds_8_threads_of_250_mixed_requests(emu):
     assert emu.request_count() == THREADS * OPERATIONS  # one request per operation, none lost or repeated
     assert emu.counts["run_userobject.php"] == done["submit"] == len(jobs)
 
-    emu.advance(10 ** 6)
+    emu.advance(10**6)
     for job, products in jobs.items():
         for name in products:
             status = emu.status(job, name)
@@ -147,8 +147,14 @@ def test_panel_survives_100_rapid_clicks_on_every_button(emu, make_request):
     panel.cancel_button.click()
     panel.confirm_button.click()
     fut = panel.last_action
-    buttons = [panel.cancel_button, panel.confirm_button, panel.back_button, panel.refresh_button,
-               panel.select_all_button, panel.select_none_button]
+    buttons = [
+        panel.cancel_button,
+        panel.confirm_button,
+        panel.back_button,
+        panel.refresh_button,
+        panel.select_all_button,
+        panel.select_none_button,
+    ]
     rng = random.Random(5)
     for _ in range(100):
         rng.choice(buttons).click()

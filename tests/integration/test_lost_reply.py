@@ -86,11 +86,15 @@ def test_a_genuinely_finished_product_on_a_retried_cancel_stays_code_1(emu, make
     assert counts(emu) == (2, 1)
     assert emu.status(req.JobID, "Spectrum") == 4
     cancel, status = req.history
-    assert cancel["server"] == {"LightCurve": {"code": 1, "text": FINISHED_TEXT},
-                                "Spectrum": {"code": 1, "text": FINISHED_TEXT}}
+    assert cancel["server"] == {
+        "LightCurve": {"code": 1, "text": FINISHED_TEXT},
+        "Spectrum": {"code": 1, "text": FINISHED_TEXT},
+    }
     assert cancel["notes"] == {"LightCurve": NOTE}  # Spectrum's code 1 is returned as the server said it
-    assert {name: answer["statusCode"] for name, answer in status["server"].items()} == {"LightCurve": -4,
-                                                                                         "Spectrum": 4}
+    assert {name: answer["statusCode"] for name, answer in status["server"].items()} == {
+        "LightCurve": -4,
+        "Spectrum": 4,
+    }
 
 
 def test_finished_product_on_a_retry_of_a_dropped_cancel_stays_code_1(emu, make_request):
@@ -143,8 +147,10 @@ def test_without_retries_the_lost_reply_is_an_error(emu):
     emu.inject("cancel", "drop_after")
     ok, per = req.cancelProducts()
     assert ok == -1
-    assert per["ERROR"] == f"Could not talk to {emu.base_url}/canceljob.php: " \
-                           "the server closed the connection without replying"
+    assert (
+        per["ERROR"] == f"Could not talk to {emu.base_url}/canceljob.php: "
+        "the server closed the connection without replying"
+    )
     assert counts(emu) == (1, 0)
     assert emu.status(job, "LightCurve") == -4  # it was cancelled all the same
     (cancel,) = req.history
@@ -171,8 +177,10 @@ def test_the_panel_shows_a_reconciled_cancel_as_cancelled_with_the_note(emu, mak
     assert follow_up["action"] == "status" and follow_up["asked"] == ["Spectrum"]
     panel.history_box.selected_index = 0  # rendered when opened
     row = panel.history_html.value
-    assert ("LightCurve: 0 (the server answered 1 \u201cJob could not be cancelled - has it already finished?"
-            "\u201d; the first reply was lost; the status shows it cancelled), Spectrum: 1") in row
+    assert (
+        "LightCurve: 0 (the server answered 1 \u201cJob could not be cancelled - has it already finished?"
+        "\u201d; the first reply was lost; the status shows it cancelled), Spectrum: 1"
+    ) in row
     panel.close()
 
 
@@ -189,6 +197,7 @@ def test_the_panel_history_of_a_cancel_answered_first_time_has_nothing_reconcile
 
 # -- the lost reply of a submit: never retried, since a retry would create a second job --------------
 
+
 def test_a_submit_whose_reply_is_lost_is_not_retried(emu, make_request):
     req = make_request("LightCurve", "Spectrum", submit=False)  # default retries
     emu.reset_counts()
@@ -200,7 +209,8 @@ def test_a_submit_whose_reply_is_lost_is_not_retried(emu, make_request):
     assert req.submitError == (
         f"Could not talk to {emu.base_url}/run_userobject.php: the server closed the connection without "
         "replying. The server may have received the request and created the job all the same: look for it "
-        "with listOldJobs() before submitting again.")
+        "with listOldJobs() before submitting again."
+    )
     assert [job["JobID"] for job in req.listOldJobs()] == [1001]
 
 

@@ -18,32 +18,51 @@ from xrt_widgets.panel import RequestAdapter
 
 from support import USER
 
-ST_GLOBALS = dict(name="GRB 060729", targ="00221755", T0=175886400.0, RA=95.37, Dec=-62.21, centroid=True,
-                  centMeth="iterative", useSXPS=False, posErr=1)
+ST_GLOBALS = dict(
+    name="GRB 060729",
+    targ="00221755",
+    T0=175886400.0,
+    RA=95.37,
+    Dec=-62.21,
+    centroid=True,
+    centMeth="iterative",
+    useSXPS=False,
+    posErr=1,
+)
 
 
 def _replace(key: str, value):
     """A ``mutate`` function: every product's entry under ``key`` becomes ``value``."""
+
     def mutate(reply: dict) -> dict:
         return dict(reply, **{key: {short: value for short in reply[key]}})
+
     return mutate
 
 
 def _status_of_every_product(value):
     def mutate(reply: dict) -> dict:
         return {k: (value if isinstance(v, dict) and "statusCode" in v else v) for k, v in reply.items()}
+
     return mutate
 
 
 def _field_of_every_product(field: str, value):
     def mutate(reply: dict) -> dict:
-        return {k: (dict(v, **{field: value}) if isinstance(v, dict) and "statusCode" in v else v)
-                for k, v in reply.items()}
+        return {
+            k: (dict(v, **{field: value}) if isinstance(v, dict) and "statusCode" in v else v) for k, v in reply.items()
+        }
+
     return mutate
 
 
-ANOTHER_JOB = {"OK": 1, "APIVersion": "1.12", "JobID": 999999, "status": {"lc": "Job cancelled OK"},
-               "statusCodes": {"lc": 0}}
+ANOTHER_JOB = {
+    "OK": 1,
+    "APIVersion": "1.12",
+    "JobID": 999999,
+    "status": {"lc": "Job cancelled OK"},
+    "statusCodes": {"lc": 0},
+}
 
 # (kind, params) of faults that every client must report as a failure.
 TRANSPORT_FAULTS = {
@@ -71,8 +90,7 @@ STATUS_FAULTS = {
 }
 # swifttools accepts a reply about another job and a text that is not a string, and finds nothing
 # missing in a status reply without JobID: only what its client (or our adapter) refuses is listed.
-SWIFTTOOLS_CANCEL_FAULTS = {k: v for k, v in CANCEL_FAULTS.items()
-                            if k not in ("another_job", "text_not_a_string")}
+SWIFTTOOLS_CANCEL_FAULTS = {k: v for k, v in CANCEL_FAULTS.items() if k not in ("another_job", "text_not_a_string")}
 SWIFTTOOLS_CANCEL_FAULTS["refused"] = ("refuse", {"error": "The service is closed for maintenance."})
 SWIFTTOOLS_STATUS_FAULTS = {
     **TRANSPORT_FAULTS,
@@ -86,6 +104,7 @@ def _url(emu, endpoint: str) -> str:
 
 
 # -- our request --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fault", CANCEL_FAULTS.values(), ids=CANCEL_FAULTS.keys())
 def test_a_failed_cancel_names_the_url(emu, make_request, fault):
@@ -110,9 +129,15 @@ def test_a_failed_status_check_names_the_url(emu, make_request, fault):
 def test_a_reply_about_another_job_says_which_url_answered(emu, make_request):
     req = make_request("LightCurve")
     emu.inject("cancel", "json", value=ANOTHER_JOB)
-    assert req.cancelProducts() == (-1, {"ERROR": (
-        f"The reply from {_url(emu, 'canceljob.php')} could not be understood: it is about JobID '999999', "
-        f"not {req.JobID}.")})
+    assert req.cancelProducts() == (
+        -1,
+        {
+            "ERROR": (
+                f"The reply from {_url(emu, 'canceljob.php')} could not be understood: it is about JobID '999999', "
+                f"not {req.JobID}."
+            )
+        },
+    )
 
 
 def test_an_unexpected_error_names_the_url(emu, make_request, monkeypatch):
@@ -130,10 +155,13 @@ def test_an_unexpected_error_names_the_url(emu, make_request, monkeypatch):
     assert _url(emu, "checkProductStatus.php") in result["ERROR"] and "KeyError" in result["ERROR"]
 
 
-@pytest.mark.parametrize("endpoint, call, value", [
-    ("list", "listOldJobs", {"OK": 1, "APIVersion": "1.12", "jobs": "none"}),
-    ("count", "countActiveJobs", {"OK": 1, "APIVersion": "1.12", "numJobs": "many"}),
-])
+@pytest.mark.parametrize(
+    "endpoint, call, value",
+    [
+        ("list", "listOldJobs", {"OK": 1, "APIVersion": "1.12", "jobs": "none"}),
+        ("count", "countActiveJobs", {"OK": 1, "APIVersion": "1.12", "numJobs": "many"}),
+    ],
+)
 def test_a_bad_listing_or_count_names_the_url(emu, make_request, endpoint, call, value):
     req = make_request("LightCurve")
     emu.inject(endpoint, "json", value=value)
@@ -156,6 +184,7 @@ def test_the_panel_of_our_request_shows_the_url(emu, make_request):
 
 
 # -- a swifttools request, through the panel -------------------------------------------------------
+
 
 def _theirs(base_url: str) -> st.XRTProductRequest:
     req = st.XRTProductRequest(USER, silent=True)

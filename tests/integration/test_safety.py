@@ -41,8 +41,12 @@ REMOTE_HTTP = [
 ]
 # User-info and fragment tricks ("http://127.0.0.1@evil.example", "http://evil.example#@127.0.0.1") are
 # refused by the base-URL policy whatever their host: see test_transport_hardening.py.
-NOT_HTTP = ["ftp://www.swift.ac.uk/user_objects", "file:///etc/passwd", "www.swift.ac.uk/user_objects",
-            "javascript:alert(1)"]
+NOT_HTTP = [
+    "ftp://www.swift.ac.uk/user_objects",
+    "file:///etc/passwd",
+    "www.swift.ac.uk/user_objects",
+    "javascript:alert(1)",
+]
 
 
 @pytest.fixture
@@ -104,6 +108,7 @@ def _full_session(base_url: str, emu: Emulator) -> None:
 
 # -- plain http -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("url", REMOTE_HTTP)
 def test_plain_http_to_another_host_is_refused_before_anything_is_sent(url, destinations):
     with pytest.raises(InsecureURLError) as info:
@@ -112,9 +117,13 @@ def test_plain_http_to_another_host_is_refused_before_anything_is_sent(url, dest
     assert message.startswith(f"Refusing the plain-http base URL {url.rstrip('/')!r}: ")
     assert "your user ID would travel unencrypted" in message
     assert "Use https://, or http:// only to a loopback address such as 127.0.0.1." in message
-    for make in (lambda: XRTProductRequest.from_job(USER, 1001, ["LightCurve"], base_url=url),
-                 lambda: listOldJobs(USER, base_url=url), lambda: countActiveJobs(USER, base_url=url),
-                 lambda: JobBoard(USER, base_url=url), lambda: Transport(url)):
+    for make in (
+        lambda: XRTProductRequest.from_job(USER, 1001, ["LightCurve"], base_url=url),
+        lambda: listOldJobs(USER, base_url=url),
+        lambda: countActiveJobs(USER, base_url=url),
+        lambda: JobBoard(USER, base_url=url),
+        lambda: Transport(url),
+    ):
         with pytest.raises(InsecureURLError):
             make()
     assert destinations == []  # refused before a single lookup or connection
@@ -150,6 +159,7 @@ def test_an_explicit_base_url_is_not_blamed_on_the_environment(monkeypatch):
 
 
 # -- the user's ID goes to the base URL only ------------------------------------------------------
+
 
 def test_the_id_only_goes_to_the_configured_base_url(emu, destinations):
     _full_session(emu.base_url, emu)
@@ -217,6 +227,7 @@ def test_a_redirect_is_never_followed(status, destinations):
 
 # -- nothing on disk ------------------------------------------------------------------------------
 
+
 def _all_files(*roots) -> list[str]:
     return sorted(os.path.join(d, f) for root in roots for d, dirs, files in os.walk(root) for f in dirs + files)
 
@@ -255,11 +266,13 @@ def test_a_fresh_process_writes_nothing_either(tmp_path):
             assert ok == 1, (ok, per)
             print("cycle done")
     """)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("XDG_", "JUPYTER_", "IPYTHON", "MPLCONFIG", "XRT_WIDGETS_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("XDG_", "JUPYTER_", "IPYTHON", "MPLCONFIG", "XRT_WIDGETS_"))
+    }
     env.update(HOME=str(home), TMPDIR=str(tmp), PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=90)
+    done = subprocess.run([sys.executable, "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "cycle done"
     assert _all_files(cwd, home, tmp) == []

@@ -32,8 +32,15 @@ APACHE_BODIES = {
     503: "The server is temporarily unable to service your request due to maintenance downtime.",
     504: "The gateway did not receive a timely response from the upstream server.",
 }
-REASONS = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error",
-           502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+REASONS = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 @contextlib.contextmanager
@@ -72,6 +79,7 @@ def panel_error(req) -> str:
 
 # -- connection refused ---------------------------------------------------------------------------
 
+
 def test_connection_refused_names_the_url():
     with refusing_port() as port:
         base = f"http://127.0.0.1:{port}/user_objects"
@@ -95,6 +103,7 @@ def test_submit_to_a_refusing_port_says_so():
 
 # -- connect timeout ------------------------------------------------------------------------------
 
+
 def test_connect_timeout_names_the_url_and_is_bounded():
     with unanswered_listener() as port:
         base = f"http://127.0.0.1:{port}/user_objects"
@@ -109,14 +118,17 @@ def test_connect_timeout_names_the_url_and_is_bounded():
 
 # -- read timeout ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("endpoint,call,path", [
-    ("cancel", cancel_error, "canceljob.php"),
-    ("status", status_error, "checkProductStatus.php"),
-])
+
+@pytest.mark.parametrize(
+    "endpoint,call,path",
+    [
+        ("cancel", cancel_error, "canceljob.php"),
+        ("status", status_error, "checkProductStatus.php"),
+    ],
+)
 def test_read_timeout_names_the_url_and_is_not_retried(emu, endpoint, call, path):
     job = emu.add_job(USER, ["LightCurve", "Spectrum"])
-    req = XRTProductRequest.from_job(USER, job, ["LightCurve", "Spectrum"], base_url=emu.base_url,
-                                     timeout=(2.0, 0.3))
+    req = XRTProductRequest.from_job(USER, job, ["LightCurve", "Spectrum"], base_url=emu.base_url, timeout=(2.0, 0.3))
     emu.inject(endpoint, "delay", seconds=1.5)
     started = time.monotonic()
     text = call(req)
@@ -127,8 +139,7 @@ def test_read_timeout_names_the_url_and_is_not_retried(emu, endpoint, call, path
 
 def test_read_timeout_in_the_panel(emu):
     job = emu.add_job(USER, ["LightCurve", "Spectrum"])
-    req = XRTProductRequest.from_job(USER, job, ["LightCurve", "Spectrum"], base_url=emu.base_url,
-                                     timeout=(2.0, 0.3))
+    req = XRTProductRequest.from_job(USER, job, ["LightCurve", "Spectrum"], base_url=emu.base_url, timeout=(2.0, 0.3))
     emu.inject("cancel", "delay", seconds=1.0)
     text = panel_error(req)
     assert text == f"Timed out waiting for the reply from {emu.base_url}/canceljob.php"
@@ -137,10 +148,14 @@ def test_read_timeout_in_the_panel(emu):
 
 # -- reset in the middle of the body --------------------------------------------------------------
 
-@pytest.mark.parametrize("endpoint,call,path", [
-    ("cancel", cancel_error, "canceljob.php"),
-    ("status", status_error, "checkProductStatus.php"),
-])
+
+@pytest.mark.parametrize(
+    "endpoint,call,path",
+    [
+        ("cancel", cancel_error, "canceljob.php"),
+        ("status", status_error, "checkProductStatus.php"),
+    ],
+)
 def test_reset_mid_body_names_the_url(emu, make_request, endpoint, call, path):
     req = make_request("LightCurve", "Spectrum")  # default retries
     emu.inject(endpoint, "reset")
@@ -159,17 +174,20 @@ def test_reset_mid_body_in_the_panel(emu, make_request):
 
 # -- HTTP errors with HTML bodies -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("status", sorted(APACHE_BODIES))
-@pytest.mark.parametrize("endpoint,call,path", [
-    ("cancel", cancel_error, "canceljob.php"),
-    ("status", status_error, "checkProductStatus.php"),
-])
+@pytest.mark.parametrize(
+    "endpoint,call,path",
+    [
+        ("cancel", cancel_error, "canceljob.php"),
+        ("status", status_error, "checkProductStatus.php"),
+    ],
+)
 def test_http_error_with_html_body_is_named_and_readable(emu, make_request, status, endpoint, call, path):
     req = make_request("LightCurve", "Spectrum")
     emu.reset_counts()
     transient = status in (502, 503, 504)
-    emu.inject(endpoint, "status", status=status, body=f"<b>{APACHE_BODIES[status]}</b>",
-               count=3 if transient else 1)
+    emu.inject(endpoint, "status", status=status, body=f"<b>{APACHE_BODIES[status]}</b>", count=3 if transient else 1)
     text = call(req)
     assert text.startswith(f"{emu.base_url}/{path} answered HTTP {status} {REASONS[status]}: ")
     assert APACHE_BODIES[status].replace("&amp;", "&") in text  # the page's words, without its markup
@@ -189,5 +207,7 @@ def test_http_error_in_the_panel_and_its_html(emu, make_request):
     req = make_request("LightCurve")
     emu.inject("cancel", "status", status=500, body="<script>alert(1)</script>Fatal error: database went away")
     text = panel_error(req)
-    assert text == f"{emu.base_url}/canceljob.php answered HTTP 500 Internal Server Error: 500 Fatal error: " \
-                   "database went away"
+    assert (
+        text == f"{emu.base_url}/canceljob.php answered HTTP 500 Internal Server Error: 500 Fatal error: "
+        "database went away"
+    )

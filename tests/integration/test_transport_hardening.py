@@ -34,6 +34,7 @@ pytestmark = pytest.mark.timeout(60)
 
 # -- one parser --------------------------------------------------------------------------------
 
+
 def _crafted(port: int) -> list[str]:
     return [
         f"http://evil.invalid\\@127.0.0.1:{port}/user_objects",  # urllib.parse: 127.0.0.1; urllib3: evil
@@ -74,10 +75,14 @@ def attempts():
 
 def test_crafted_urls_are_refused_before_any_connection(emu, attempts, monkeypatch):
     for url in _crafted(emu.port):
-        for make in (lambda: Transport(url), lambda: XRTProductRequest(USER, base_url=url),
-                     lambda: XRTProductRequest.from_job(USER, 7, ["LightCurve"], base_url=url),
-                     lambda: JobBoard(USER, base_url=url), lambda: listOldJobs(USER, base_url=url),
-                     lambda: countActiveJobs(USER, base_url=url)):
+        for make in (
+            lambda: Transport(url),
+            lambda: XRTProductRequest(USER, base_url=url),
+            lambda: XRTProductRequest.from_job(USER, 7, ["LightCurve"], base_url=url),
+            lambda: JobBoard(USER, base_url=url),
+            lambda: listOldJobs(USER, base_url=url),
+            lambda: countActiveJobs(USER, base_url=url),
+        ):
             with pytest.raises(InsecureURLError) as info:
                 make()
             assert "hunter2" not in str(info.value), url
@@ -89,15 +94,18 @@ def test_crafted_urls_are_refused_before_any_connection(emu, attempts, monkeypat
     assert emu.request_count() == 0
 
 
-@pytest.mark.parametrize("url,words", [
-    ("http://evil.invalid\\@127.0.0.1:1/x", "backslash"),
-    (f"https://me:s3cret@{NOWHERE}/user_objects", "no user name or password"),
-    (f"https://{NOWHERE}/user_objects?debug=1", "no query string or fragment"),
-    (f"https://{NOWHERE}/user_objects#top", "no query string or fragment"),
-    (f"https://{NOWHERE}/user objects", "white space"),
-    ("https://www.outsïde.invalid/user_objects", "non-ASCII"),
-    (f"https://{NOWHERE}%2F@x/user_objects", "no user name or password"),
-])
+@pytest.mark.parametrize(
+    "url,words",
+    [
+        ("http://evil.invalid\\@127.0.0.1:1/x", "backslash"),
+        (f"https://me:s3cret@{NOWHERE}/user_objects", "no user name or password"),
+        (f"https://{NOWHERE}/user_objects?debug=1", "no query string or fragment"),
+        (f"https://{NOWHERE}/user_objects#top", "no query string or fragment"),
+        (f"https://{NOWHERE}/user objects", "white space"),
+        ("https://www.outsïde.invalid/user_objects", "non-ASCII"),
+        (f"https://{NOWHERE}%2F@x/user_objects", "no user name or password"),
+    ],
+)
 def test_each_refusal_says_why_and_hides_the_password(url, words):
     with pytest.raises(InsecureURLError) as info:
         resolve_base_url(url)
@@ -121,6 +129,7 @@ def test_the_host_connected_to_is_the_host_checked(emu, attempts):
 
 
 # -- proxies -----------------------------------------------------------------------------------
+
 
 class _ProxyListener:
     """A loopback listener standing in for a proxy: records the first line of every connection."""
@@ -198,6 +207,7 @@ def test_requests_to_the_real_service_honour_the_environment(proxy, monkeypatch,
 
 # -- the total deadline ------------------------------------------------------------------------
 
+
 def _timed(fn):
     start = time.monotonic()
     value = fn()
@@ -257,9 +267,11 @@ def test_a_panel_deadline_caps_its_requests(emu):
     req.setGlobalPars(**GLOBALS)
     req.addLightCurve()
     assert req.submit()
-    panel = CancelPanel(req, confirm=False, deadline=1.0, refresh_on_display=False) \
-        if "refresh_on_display" in CancelPanel.__init__.__code__.co_varnames else \
-        CancelPanel(req, confirm=False, deadline=1.0)
+    panel = (
+        CancelPanel(req, confirm=False, deadline=1.0, refresh_on_display=False)
+        if "refresh_on_display" in CancelPanel.__init__.__code__.co_varnames
+        else CancelPanel(req, confirm=False, deadline=1.0)
+    )
     emu.inject("cancel", "continue", interval=0.1)
     start = time.monotonic()
     panel.cancel(["LightCurve"]).result(timeout=10)
@@ -294,6 +306,7 @@ def test_a_stuck_server_starves_no_other_panel():
 
 
 # -- bounded memory ----------------------------------------------------------------------------
+
 
 def _peak(fn):
     tracemalloc.start()
@@ -384,8 +397,7 @@ def test_a_swifttools_request_that_hangs_frees_its_panel_at_the_deadline(emu):
 
     req = st.XRTProductRequest(USER, silent=True)
     req._baseURL = emu.base_url
-    req.setGlobalPars(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, useSXPS=False,
-                      posErr=1)
+    req.setGlobalPars(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, useSXPS=False, posErr=1)
     req.addLightCurve(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True)
     assert req.submit() is True, req.submitError
     panel = CancelPanel(req, confirm=False, deadline=1.0)
@@ -394,8 +406,9 @@ def test_a_swifttools_request_that_hangs_frees_its_panel_at_the_deadline(emu):
     assert panel.cancel(["LightCurve"]).result(timeout=10) is None
     assert time.monotonic() - start < 2.0
     assert not panel.busy
-    assert panel.error.startswith(f"Cancel failed: TimeoutError_: No answer from {emu.base_url}/canceljob.php "
-                                  "within the 1 s deadline")
+    assert panel.error.startswith(
+        f"Cancel failed: TimeoutError_: No answer from {emu.base_url}/canceljob.php within the 1 s deadline"
+    )
     assert panel.statuses.get("LightCurve", {}).get("slug") != "cancelled"
     panel.close()
 

@@ -14,7 +14,12 @@ def test_entries_are_numbered_bounded_and_copied():
     first = log.open("cancel", URL, ["LightCurve"])
     assert first["endpoint"] == "canceljob.php" and first["url"] == URL and first["asked"] == ["LightCurve"]
     assert (first["retried"], first["server"], first["error"], first["notes"], first["returned"]) == (
-        0, {}, None, {}, None)
+        0,
+        {},
+        None,
+        {},
+        None,
+    )
     server = {"LightCurve": {"code": 0}}
     log.update(first, server=server, returned=(1, {}))
     server["LightCurve"]["code"] = 9  # the caller's own dict, changed later: the record keeps what was given
@@ -29,9 +34,13 @@ def test_entries_are_numbered_bounded_and_copied():
 
 def test_the_servers_answers_are_kept_as_they_came():
     data = {"statusCodes": {"lc": "0", "spec": [1]}, "status": {"lc": "OK"}}
-    assert cancel_answers(data, [LC, SPEC, IMAGE]) == {"LightCurve": {"code": "0", "text": "OK"},
-                                                       "Spectrum": {"code": [1]}}
+    assert cancel_answers(data, [LC, SPEC, IMAGE]) == {
+        "LightCurve": {"code": "0", "text": "OK"},
+        "Spectrum": {"code": [1]},
+    }
     assert cancel_answers({"statusCodes": "x", "status": None}, [LC]) == {}
     data = {"lc": {"statusCode": 3, "statusText": "Running", "progress": {}}, "spec": "odd"}
-    assert status_answers(data, [LC, SPEC, IMAGE]) == {"LightCurve": {"statusCode": 3, "statusText": "Running"},
-                                                       "Spectrum": "odd"}
+    assert status_answers(data, [LC, SPEC, IMAGE]) == {
+        "LightCurve": {"statusCode": 3, "statusText": "Running"},
+        "Spectrum": "odd",
+    }

@@ -39,8 +39,10 @@ def cancelled(learned: float = 100.0, **answers: int) -> CancelOutcome:
 
 def statuses(learned: float = 100.0, **found: int) -> StatusOutcome:
     """A status request the server answered with these build statuses."""
-    per = {name: Status("build_status", code, codes.lookup("build_status", code).meaning, learned=learned,
-                        source="status") for name, code in found.items()}
+    per = {
+        name: Status("build_status", code, codes.lookup("build_status", code).meaning, learned=learned, source="status")
+        for name, code in found.items()
+    }
     return StatusOutcome(tuple(found), per, url=STATUS_URL, learned=learned)
 
 
@@ -50,6 +52,7 @@ def failed_cancel(ok: int = -1, *names: str) -> CancelOutcome:
 
 
 # -- a new record -------------------------------------------------------------------------------------
+
 
 def test_a_submitted_job_starts_not_checked_and_an_unsubmitted_one_not_submitted():
     state = job_state(KEY, ["lc", "StandardPos", "Spectrum"])
@@ -68,6 +71,7 @@ def test_asking_about_a_product_of_another_job_is_an_error(state):
 
 # -- cancel code 0 ------------------------------------------------------------------------------------
 
+
 def test_cancel_code_0_is_cancelled_and_needs_no_status_check(state):
     assert state.apply_cancel(cancelled(LightCurve=0)) == []
     status = state.status("LightCurve")
@@ -75,11 +79,16 @@ def test_cancel_code_0_is_cancelled_and_needs_no_status_check(state):
     assert status.cancelled and status.words == "Cancelled" and state.known_final("LightCurve")
     assert state.unfinished() == ["Spectrum", "StandardPos"]
     (entry,) = state.history
-    assert (entry["action"], entry["asked"], entry["ok"], entry["codes"]) == ("cancel", ["LightCurve"], 1,
-                                                                             {"LightCurve": 0})
+    assert (entry["action"], entry["asked"], entry["ok"], entry["codes"]) == (
+        "cancel",
+        ["LightCurve"],
+        1,
+        {"LightCurve": 0},
+    )
 
 
 # -- code 1 for a product known to be cancelled --------------------------------------------------------
+
 
 @pytest.mark.parametrize("how", ["cancel code 0", "build status -4", "already cancelled"])
 def test_code_1_after_a_known_cancel_stays_cancelled_with_no_follow_up(state, how):
@@ -110,6 +119,7 @@ def test_the_re_run_cell_shares_the_record_and_reads_already_cancelled():
 
 # -- any other cancel code ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("code", [1, 2, 3, 4])
 def test_any_other_cancel_code_is_returned_for_a_status_check(state, code):
     state.apply_status(statuses(LightCurve=3))
@@ -123,13 +133,16 @@ def test_any_other_cancel_code_is_returned_for_a_status_check(state, code):
 
 @pytest.mark.parametrize("code, words", [(4, "Complete"), (-4, "Cancelled"), (3, "Running"), (None, "Not in job")])
 def test_the_follow_up_build_status_is_what_the_row_shows_and_the_cancel_answer_stays_in_the_history(
-        state, code, words):
+    state, code, words
+):
     follow_up = state.apply_cancel(cancelled(LightCurve=1))
     state.apply_status(statuses(learned=101.0, **{name: code for name in follow_up}))
     assert state.status("LightCurve").family == "build_status"
     assert state.status("LightCurve").words == words
-    assert [(h["action"], h["codes"]) for h in state.history] == [("cancel", {"LightCurve": 1}),
-                                                                   ("status", {"LightCurve": code})]
+    assert [(h["action"], h["codes"]) for h in state.history] == [
+        ("cancel", {"LightCurve": 1}),
+        ("status", {"LightCurve": code}),
+    ]
 
 
 def test_a_known_final_build_status_is_kept_when_a_cancel_answers_not_cancelled(state):
@@ -148,6 +161,7 @@ def test_a_status_check_never_turns_a_product_cancelled_without_minus_4(state):
 
 # -- -10 --------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("known", ["running", "cancelled", "finished guess"])
 def test_a_status_of_minus_10_never_overwrites_a_known_status(state, known):
     if known == "running":
@@ -165,10 +179,16 @@ def test_a_status_of_minus_10_never_overwrites_a_known_status(state, known):
 
 # -- failures -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("outcome", [
-    failed_cancel(-1), failed_cancel(0),
-    StatusOutcome(("LightCurve",), error=f"The request to {STATUS_URL} failed: reset", url=STATUS_URL),
-], ids=["cancel -1", "cancel 0 refused", "status error"])
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        failed_cancel(-1),
+        failed_cancel(0),
+        StatusOutcome(("LightCurve",), error=f"The request to {STATUS_URL} failed: reset", url=STATUS_URL),
+    ],
+    ids=["cancel -1", "cancel 0 refused", "status error"],
+)
 def test_a_failed_action_changes_no_status_and_goes_to_the_history(state, outcome):
     state.apply_status(statuses(LightCurve=3))
     before = state.statuses
@@ -192,9 +212,12 @@ def test_cancel_0_without_an_error_is_answers_not_a_failure(state):
 def test_record_keeps_a_note_in_the_history(state):
     state.record("cancel", "Cancel failed: KeyError: 'boom'")
     (entry,) = state.history
-    assert (entry["action"], entry["text"], entry["asked"], entry["ok"]) == ("cancel",
-                                                                            "Cancel failed: KeyError: 'boom'", [],
-                                                                            None)
+    assert (entry["action"], entry["text"], entry["asked"], entry["ok"]) == (
+        "cancel",
+        "Cancel failed: KeyError: 'boom'",
+        [],
+        None,
+    )
 
 
 def test_the_history_is_bounded_and_handed_out_as_copies(state):
@@ -228,14 +251,18 @@ def test_only_outcomes_are_applied(state):
 
 # -- observers ----------------------------------------------------------------------------------------
 
+
 def test_observers_are_called_once_per_change_with_the_names_that_changed(state):
     calls = []
     unobserve = state.observe(lambda s, changed: calls.append((s, changed, s.status("LightCurve").code)))
     state.apply_status(statuses(LightCurve=3, Spectrum=2))
     state.apply_cancel(cancelled(learned=101.0, LightCurve=0, Spectrum=1))
     state.apply_status(statuses(learned=101.0, Spectrum=2))  # the follow-up check of Spectrum
-    assert calls == [(state, ("LightCurve", "Spectrum"), 3), (state, ("LightCurve", "Spectrum"), 0),
-                     (state, ("Spectrum",), 0)]
+    assert calls == [
+        (state, ("LightCurve", "Spectrum"), 3),
+        (state, ("LightCurve", "Spectrum"), 0),
+        (state, ("Spectrum",), 0),
+    ]
     same = statuses(learned=101.0, Spectrum=2)
     state.apply_status(same)
     assert calls[-1][1] == ()  # nothing changed: the history grew
@@ -305,6 +332,7 @@ def test_only_callables_observe(state):
 
 # -- the registry -------------------------------------------------------------------------------------
 
+
 def test_the_same_key_gives_the_same_record_and_another_key_another():
     state = job_state(KEY, ["LightCurve"])
     assert job_state(KEY, ["LightCurve"]) is state
@@ -328,14 +356,16 @@ def test_a_later_view_that_knows_more_products_adds_them():
     assert state.products == PRODUCTS and len(seen) == 1
 
 
-@pytest.mark.parametrize("key", [(BASE, USER), (BASE, USER, "42"), (BASE, USER, True), [BASE, USER, 42],
-                                 (None, USER, 42)])
+@pytest.mark.parametrize(
+    "key", [(BASE, USER), (BASE, USER, "42"), (BASE, USER, True), [BASE, USER, 42], (None, USER, 42)]
+)
 def test_a_key_is_base_url_user_and_an_integer_job_id(key):
     with pytest.raises(TypeError):
         job_state(key, ["LightCurve"])
 
 
 # -- threads ------------------------------------------------------------------------------------------
+
 
 def test_several_threads_applying_outcomes_and_asking_for_the_record(state):
     workers, rounds = 6, 25

@@ -25,8 +25,12 @@ def running(text: str = "Running") -> Status:
 
 
 def test_an_answered_cancel_gives_the_documented_pair_in_product_order():
-    outcome = CancelOutcome(("Spectrum", "lc"), 2, {"Spectrum": ProductAnswer(1, FINISHED_TEXT),
-                                                     "LightCurve": ProductAnswer(0, OK_TEXT)}, url=URL)
+    outcome = CancelOutcome(
+        ("Spectrum", "lc"),
+        2,
+        {"Spectrum": ProductAnswer(1, FINISHED_TEXT), "LightCurve": ProductAnswer(0, OK_TEXT)},
+        url=URL,
+    )
     assert outcome.asked == ("LightCurve", "Spectrum")  # long names, product order
     ok, per = outcome.as_pair()
     assert ok == 2
@@ -60,7 +64,8 @@ def test_outcomes_are_frozen_and_read_only():
     with pytest.raises(TypeError):
         outcome.reconciled["LightCurve"]["note"] = "x"  # type: ignore[index]
     assert plain_copy(outcome.reconciled) == {
-        "LightCurve": {"server": {"code": 1, "text": FINISHED_TEXT}, "note": "the first reply was lost"}}
+        "LightCurve": {"server": {"code": 1, "text": FINISHED_TEXT}, "note": "the first reply was lost"}
+    }
 
 
 def test_frozen_and_plain_copies_round_trip():
@@ -81,19 +86,24 @@ def test_a_product_answer_text_is_a_string():
         ProductAnswer(0, None)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(ok=3, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}), "ok is one of"),
-    (dict(ok=True, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}), "ok is one of"),
-    (dict(ok=-1, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}), "ok -1 needs an error"),
-    (dict(ok=2, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}), "the codes give 1"),
-    (dict(ok=0, answers={}), "not what was asked"),
-    (dict(ok=1, answers={"LightCurve": ProductAnswer(0, OK_TEXT), "Spectrum": ProductAnswer(0, OK_TEXT)}),
-     "not what was asked"),
-    (dict(ok=1, error="boom"), "ok -1 or 0"),
-    (dict(ok=-1, error="boom", answers={"LightCurve": ProductAnswer(0, OK_TEXT)}), "no answers"),
-    (dict(ok=1, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}, reconciled={"Spectrum": {}}), "not asked"),
-    (dict(ok=1, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}, learned=-1.0), "learned"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(ok=3, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}), "ok is one of"),
+        (dict(ok=True, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}), "ok is one of"),
+        (dict(ok=-1, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}), "ok -1 needs an error"),
+        (dict(ok=2, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}), "the codes give 1"),
+        (dict(ok=0, answers={}), "not what was asked"),
+        (
+            dict(ok=1, answers={"LightCurve": ProductAnswer(0, OK_TEXT), "Spectrum": ProductAnswer(0, OK_TEXT)}),
+            "not what was asked",
+        ),
+        (dict(ok=1, error="boom"), "ok -1 or 0"),
+        (dict(ok=-1, error="boom", answers={"LightCurve": ProductAnswer(0, OK_TEXT)}), "no answers"),
+        (dict(ok=1, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}, reconciled={"Spectrum": {}}), "not asked"),
+        (dict(ok=1, answers={"LightCurve": ProductAnswer(0, OK_TEXT)}, learned=-1.0), "learned"),
+    ],
+)
 def test_a_cancel_outcome_that_breaks_its_rules_is_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         CancelOutcome(("LightCurve",), **kwargs)
@@ -111,8 +121,9 @@ def test_a_cancel_outcome_holds_product_answers_and_known_products_only():
 
 
 def test_a_status_outcome_holds_a_build_status_for_every_product_asked():
-    outcome = StatusOutcome(("Spectrum", "LightCurve"), {"Spectrum": running(), "LightCurve": running()},
-                            url=URL, learned=10.0)
+    outcome = StatusOutcome(
+        ("Spectrum", "LightCurve"), {"Spectrum": running(), "LightCurve": running()}, url=URL, learned=10.0
+    )
     assert outcome.asked == ("LightCurve", "Spectrum")
     assert list(outcome.statuses) == ["LightCurve", "Spectrum"]
     with pytest.raises(TypeError):
@@ -121,15 +132,18 @@ def test_a_status_outcome_holds_a_build_status_for_every_product_asked():
     assert dict(failed.statuses) == {}
 
 
-@pytest.mark.parametrize("statuses, error, exc", [
-    ({}, None, ValueError),
-    ({"LightCurve": running(), "Spectrum": running()}, None, ValueError),
-    ({"LightCurve": running()}, "boom", ValueError),
-    ({"LightCurve": Status("cancel_code", 0, "x", source="cancel")}, None, TypeError),
-    ({"LightCurve": Status("build_status", 3, "x", source="local")}, None, TypeError),
-    ({"LightCurve": codes.NOT_CHECKED}, None, TypeError),
-    ({"LightCurve": {"statusCode": 3}}, None, TypeError),
-])
+@pytest.mark.parametrize(
+    "statuses, error, exc",
+    [
+        ({}, None, ValueError),
+        ({"LightCurve": running(), "Spectrum": running()}, None, ValueError),
+        ({"LightCurve": running()}, "boom", ValueError),
+        ({"LightCurve": Status("cancel_code", 0, "x", source="cancel")}, None, TypeError),
+        ({"LightCurve": Status("build_status", 3, "x", source="local")}, None, TypeError),
+        ({"LightCurve": codes.NOT_CHECKED}, None, TypeError),
+        ({"LightCurve": {"statusCode": 3}}, None, TypeError),
+    ],
+)
 def test_a_status_outcome_that_breaks_its_rules_is_refused(statuses, error, exc):
     with pytest.raises(exc):
         StatusOutcome(("LightCurve",), statuses, error=error)

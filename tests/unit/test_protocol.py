@@ -12,8 +12,20 @@ from xrt_widgets import client, codes, protocol
 from xrt_widgets.emulator import faults, store
 from xrt_widgets.listing import parse_jobs
 from xrt_widgets.products import resolve
-from xrt_widgets.protocol import (API_VERSION, ENDPOINTS, ENVELOPE_KEYS, ReplyShapeError, as_int, check_job_id,
-                                  endpoint_path, ok_reply, parse_cancel, parse_job_count, parse_status, refusal)
+from xrt_widgets.protocol import (
+    API_VERSION,
+    ENDPOINTS,
+    ENVELOPE_KEYS,
+    ReplyShapeError,
+    as_int,
+    check_job_id,
+    endpoint_path,
+    ok_reply,
+    parse_cancel,
+    parse_job_count,
+    parse_status,
+    refusal,
+)
 
 PACKAGE = Path(protocol.__file__).resolve().parent
 
@@ -42,8 +54,11 @@ def test_an_unknown_endpoint_is_refused_with_the_names_to_use(bad):
 
 def test_replies_are_built_in_the_shared_envelope():
     assert ok_reply(numJobs=3) == {"OK": 1, "APIVersion": API_VERSION, "numJobs": 3}
-    assert refusal("No UserID was supplied.") == {"OK": 0, "APIVersion": API_VERSION,
-                                                  "ERROR": "No UserID was supplied."}
+    assert refusal("No UserID was supplied.") == {
+        "OK": 0,
+        "APIVersion": API_VERSION,
+        "ERROR": "No UserID was supplied.",
+    }
     assert list(refusal("no", listErr=[]))[:2] == list(ENVELOPE_KEYS)
 
 
@@ -64,8 +79,11 @@ def _literals(path: Path) -> set:
             body = node.body
             if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
                 docstrings.add(id(body[0].value))
-    return {node.value for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings}
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    }
 
 
 def test_no_other_module_writes_a_protocol_fact_again():
@@ -85,8 +103,10 @@ def test_no_other_module_writes_a_protocol_fact_again():
 LC, SPEC = resolve("LightCurve"), resolve("Spectrum")
 
 
-@pytest.mark.parametrize("value, expected", [("12", 12), (" -3 ", -3), (7, 7), ("1.5", "1.5"), ("x", "x"),
-                                             ("9" * 41, "9" * 41), (None, None), (True, True)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("12", 12), (" -3 ", -3), (7, 7), ("1.5", "1.5"), ("x", "x"), ("9" * 41, "9" * 41), (None, None), (True, True)],
+)
 def test_as_int_reads_plain_decimal_text_and_leaves_anything_else(value, expected):
     assert as_int(value) == expected and type(as_int(value)) is type(expected)
 
@@ -107,15 +127,20 @@ def test_a_cancel_reply_gives_each_product_asked_its_code_and_words():
     }
 
 
-@pytest.mark.parametrize("data, reason", [
-    ({"statusCodes": [], "status": {}}, "'status' and 'statusCodes' should be objects"),
-    ({"statusCodes": {}, "status": {}}, "no cancel code for LightCurve"),
-    ({"statusCodes": {"lc": 5}, "status": {}}, "the cancel code for LightCurve is 5, not one of 0-4"),
-    ({"statusCodes": {"lc": True}, "status": {}}, "the cancel code for LightCurve is True, not one of 0-4"),
-    ({"statusCodes": {"lc": {"a": 1}}, "status": {}},
-     "the cancel code for LightCurve is an object of 1 keys, not one of 0-4"),
-    ({"statusCodes": {"lc": 0}, "status": {"lc": 3}}, "the cancel text for LightCurve is not a string"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        ({"statusCodes": [], "status": {}}, "'status' and 'statusCodes' should be objects"),
+        ({"statusCodes": {}, "status": {}}, "no cancel code for LightCurve"),
+        ({"statusCodes": {"lc": 5}, "status": {}}, "the cancel code for LightCurve is 5, not one of 0-4"),
+        ({"statusCodes": {"lc": True}, "status": {}}, "the cancel code for LightCurve is True, not one of 0-4"),
+        (
+            {"statusCodes": {"lc": {"a": 1}}, "status": {}},
+            "the cancel code for LightCurve is an object of 1 keys, not one of 0-4",
+        ),
+        ({"statusCodes": {"lc": 0}, "status": {"lc": 3}}, "the cancel text for LightCurve is not a string"),
+    ],
+)
 def test_a_cancel_reply_that_cannot_be_read_says_why(data, reason):
     with pytest.raises(ReplyShapeError) as caught:
         parse_cancel(data, [LC])
@@ -126,20 +151,29 @@ def test_a_status_reply_gives_each_product_asked_its_status_and_progress_text():
     progress = {"GotProgress": 1, "ProgressSteps": [{"StepLabel": "Binning", "StepStatus": 1}]}
     data = {"lc": {"statusCode": "3", "statusText": "Running", "progress": progress}}
     result = parse_status(data, [LC, SPEC])
-    assert result["LightCurve"] == {"statusCode": 3, "statusText": "Running", "progress": progress,
-                                    "progressText": "  ** Binning - ACTIVE**\n"}
+    assert result["LightCurve"] == {
+        "statusCode": 3,
+        "statusText": "Running",
+        "progress": progress,
+        "progressText": "  ** Binning - ACTIVE**\n",
+    }
     assert result["Spectrum"]["statusCode"] == -10  # not in the reply
-    assert parse_status({"lc": {"statusCode": 4}}, [LC])["LightCurve"]["statusText"] == \
-        codes.lookup("build_status", 4).meaning
+    assert (
+        parse_status({"lc": {"statusCode": 4}}, [LC])["LightCurve"]["statusText"]
+        == codes.lookup("build_status", 4).meaning
+    )
 
 
-@pytest.mark.parametrize("entry, reason", [
-    ("running", "the status of LightCurve is not an object with a statusCode"),
-    ({"statusText": "x"}, "the status of LightCurve is not an object with a statusCode"),
-    ({"statusCode": 99}, "the build status of LightCurve is 99, which is not a known code"),
-    ({"statusCode": 3, "statusText": 3}, "the status text of LightCurve is not a string"),
-    ({"statusCode": 3, "progress": []}, "the progress of LightCurve is not an object"),
-])
+@pytest.mark.parametrize(
+    "entry, reason",
+    [
+        ("running", "the status of LightCurve is not an object with a statusCode"),
+        ({"statusText": "x"}, "the status of LightCurve is not an object with a statusCode"),
+        ({"statusCode": 99}, "the build status of LightCurve is 99, which is not a known code"),
+        ({"statusCode": 3, "statusText": 3}, "the status text of LightCurve is not a string"),
+        ({"statusCode": 3, "progress": []}, "the progress of LightCurve is not an object"),
+    ],
+)
 def test_a_status_reply_that_cannot_be_read_says_why(entry, reason):
     with pytest.raises(ReplyShapeError) as caught:
         parse_status({"lc": entry}, [LC])

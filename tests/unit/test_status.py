@@ -17,14 +17,17 @@ def test_the_local_states():
     assert NOT_CHECKED.raw == "" and NOT_CHECKED.colour == codes.UNCHECKED_COLOUR
 
 
-@pytest.mark.parametrize("status, cancelled", [
-    (Status("cancel_code", 0, "Job cancelled OK", source="cancel"), True),
-    (Status("build_status", -4, "Cancelled", source="status"), True),
-    (Status("cancel_code", 1, "finished?", source="cancel", note=ALREADY_CANCELLED), True),
-    (Status("cancel_code", 1, "finished?", source="cancel"), False),
-    (Status("build_status", 4, "Complete", source="status"), False),
-    (Status("build_status", -10, "nothing", source="status"), False),
-])
+@pytest.mark.parametrize(
+    "status, cancelled",
+    [
+        (Status("cancel_code", 0, "Job cancelled OK", source="cancel"), True),
+        (Status("build_status", -4, "Cancelled", source="status"), True),
+        (Status("cancel_code", 1, "finished?", source="cancel", note=ALREADY_CANCELLED), True),
+        (Status("cancel_code", 1, "finished?", source="cancel"), False),
+        (Status("build_status", 4, "Complete", source="status"), False),
+        (Status("build_status", -10, "nothing", source="status"), False),
+    ],
+)
 def test_cancelled_only_after_code_0_or_build_status_minus_4(status, cancelled):
     assert status.cancelled is cancelled
     assert (status.slug == "cancelled") is cancelled
@@ -38,18 +41,27 @@ def test_already_cancelled_reads_and_looks_cancelled_and_keeps_its_code():
     assert status.raw == "cancel code 1" and status.terminal
 
 
-@pytest.mark.parametrize("status, words, raw", [
-    (Status("build_status", 3, "Running", source="status"), "Running", "build status 3"),
-    (Status("build_status", 4, "Complete", source="status"), "Complete", "build status 4"),
-    (Status("build_status", None, "?", source="status"), "Not in job", "build status None"),
-    (Status("build_status", 7, "?", source="status"), "Code 7", "build status 7"),
-    (Status("cancel_code", 0, "OK", source="cancel"), "Cancelled", "cancel code 0"),
-    (Status("cancel_code", 1, "?", source="cancel"), "Not cancelled: most likely it has already completed",
-     "cancel code 1"),
-    (Status("cancel_code", 3, "?", source="cancel"), "Not cancelled, reason unknown", "cancel code 3"),
-    (Status("build_status", 3, "Running", source="status", note="from the board"), "Running (from the board)",
-     "build status 3"),
-])
+@pytest.mark.parametrize(
+    "status, words, raw",
+    [
+        (Status("build_status", 3, "Running", source="status"), "Running", "build status 3"),
+        (Status("build_status", 4, "Complete", source="status"), "Complete", "build status 4"),
+        (Status("build_status", None, "?", source="status"), "Not in job", "build status None"),
+        (Status("build_status", 7, "?", source="status"), "Code 7", "build status 7"),
+        (Status("cancel_code", 0, "OK", source="cancel"), "Cancelled", "cancel code 0"),
+        (
+            Status("cancel_code", 1, "?", source="cancel"),
+            "Not cancelled: most likely it has already completed",
+            "cancel code 1",
+        ),
+        (Status("cancel_code", 3, "?", source="cancel"), "Not cancelled, reason unknown", "cancel code 3"),
+        (
+            Status("build_status", 3, "Running", source="status", note="from the board"),
+            "Running (from the board)",
+            "build status 3",
+        ),
+    ],
+)
 def test_one_status_worded_for_a_person_and_the_number_secondary(status, words, raw):
     assert status.words == words
     assert status.raw == raw
@@ -70,18 +82,21 @@ def test_a_status_is_a_frozen_hashable_value():
     assert len({status, Status("build_status", 3, "Running", "step 1", 5.0, "status")}) == 1
 
 
-@pytest.mark.parametrize("kwargs, exc", [
-    (dict(family="cancel_result", code=1), ValueError),
-    (dict(family="build_status", code=3, source="server"), ValueError),
-    (dict(family="build_status", code="3"), TypeError),
-    (dict(family="build_status", code=True), TypeError),
-    (dict(family="cancel_code", code=None), TypeError),
-    (dict(family="cancel_code", code=5), ValueError),
-    (dict(family="local", code="running"), ValueError),
-    (dict(family="build_status", code=3, text=None), TypeError),
-    (dict(family="build_status", code=3, learned=-1.0), ValueError),
-    (dict(family="build_status", code=-4, note=ALREADY_CANCELLED), ValueError),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [
+        (dict(family="cancel_result", code=1), ValueError),
+        (dict(family="build_status", code=3, source="server"), ValueError),
+        (dict(family="build_status", code="3"), TypeError),
+        (dict(family="build_status", code=True), TypeError),
+        (dict(family="cancel_code", code=None), TypeError),
+        (dict(family="cancel_code", code=5), ValueError),
+        (dict(family="local", code="running"), ValueError),
+        (dict(family="build_status", code=3, text=None), TypeError),
+        (dict(family="build_status", code=3, learned=-1.0), ValueError),
+        (dict(family="build_status", code=-4, note=ALREADY_CANCELLED), ValueError),
+    ],
+)
 def test_a_status_that_breaks_its_rules_is_refused(kwargs, exc):
     with pytest.raises(exc):
         Status(**kwargs)
