@@ -61,7 +61,7 @@ def test_lists_jobs_newest_first_with_quota(emu):
     assert board.entries[first].products == ["LightCurve", "Spectrum"]
     assert emu.request_count("list") == 1 and emu.request_count("count") == 1
     for entry in board.entries.values():
-        assert entry.stale and "not checked yet" in entry.summary.value
+        assert not entry.asked and entry.summary.value.count("not asked") == len(entry.products)
         assert f"xrtw-job-{entry.job_id}" in entry.header._dom_classes
     board.close()
 
@@ -71,7 +71,7 @@ def test_first_refresh_clears_stale_and_reattached_panel_cancels(emu):
     board = make_board(emu)
     board.refresh().result(timeout=20)
     entry = board.entries[job]
-    assert not entry.stale and entry.statuses["LightCurve"]["code"] == 1
+    assert entry.asked and entry.statuses["LightCurve"]["code"] == 1 and "not asked" not in entry.summary.value
     entry.toggle.value = True  # expand: the job's CancelPanel, bound with from_job
     panel = entry.panel
     assert panel is not None and panel.request.JobID == job and panel.products == ["LightCurve", "Spectrum"]

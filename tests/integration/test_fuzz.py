@@ -90,7 +90,7 @@ def decode(body: bytes):
     """The JSON value a body holds, as the protocol defines it (UTF-8 JSON); INVALID if none."""
     try:
         return json.loads(body.decode("utf-8"))
-    except Exception:  # noqa: BLE001 - not JSON, whatever the reason (bad UTF-8, recursion, 5000 digits)
+    except Exception:  # not JSON, whatever the reason (bad UTF-8, recursion, 5000 digits)
         return INVALID
 
 
@@ -275,7 +275,7 @@ ODD_CODES = st.sampled_from(
         "4\n",
         "--1",
         "-0",
-        "١",
+        "\N{ARABIC-INDIC DIGIT ONE}",
         "²",
         "0x1",
         "1.0",
@@ -397,7 +397,7 @@ def cancel_reply(draw, shorts, job_id):
 def status_reply(draw, shorts, job_id):
     """A status reply: half the time a valid one (any progress), else odd codes and a few edits."""
     valid = draw(st.booleans())
-    code_values = st.sampled_from(sorted(BUILD_CODES - {-10}) + [None]) if valid else BUILD_CODE_VALUES
+    code_values = st.sampled_from([*sorted(BUILD_CODES - {-10}), None]) if valid else BUILD_CODE_VALUES
     reply = {
         "OK": 1 if valid else draw(st.sampled_from([1, 1, 2])),
         "APIVersion": "1.12",
@@ -750,7 +750,7 @@ def good_entry(draw, job_id):
         if draw(st.booleans()):
             entry[key] = draw(TEXTS)
     yes = []
-    for name in LISTING_COLUMNS + ["hasProd"]:
+    for name in [*LISTING_COLUMNS, "hasProd"]:
         form = draw(st.sampled_from(["yes", "no", "missing"]))
         if form != "missing":
             entry[name] = draw(st.sampled_from(FLAG_YES if form == "yes" else FLAG_NO))
@@ -773,7 +773,7 @@ def hostile_entry(draw, good_ids):
     elif kind == "bad JobID":
         entry["JobID"] = draw(BAD_JOB_IDS)
     else:
-        entry[draw(st.sampled_from(LISTING_COLUMNS + ["hasProd"]))] = draw(bad_flag())
+        entry[draw(st.sampled_from([*LISTING_COLUMNS, "hasProd"]))] = draw(bad_flag())
     return entry
 
 
@@ -801,7 +801,7 @@ def listings(draw):
 def check_listing(result, expected, bad):
     assert [(j["JobID"], j["products"]) for j in result.jobs] == expected
     assert len(result.skipped) == bad
-    for index, shown, reason in result.skipped:
+    for _index, shown, reason in result.skipped:
         assert len(shown) <= 80 and 0 < len(reason) <= 160, (shown, reason)
     note = result.note()
     assert (note == "") == (bad == 0) and len(note) <= 700
@@ -831,7 +831,8 @@ def test_board_shows_every_good_entry_with_exactly_its_products(emu, board, list
     board.reload().result(timeout=20)
     assert board.error == ""
     assert [(j, tuple(e.products)) for j, e in board.entries.items()] == expected
-    assert all(e.request.products == list(products) for (_, products), e in zip(expected, board.entries.values()))
+    shown = zip(expected, board.entries.values(), strict=True)
+    assert all(e.request.products == list(products) for (_, products), e in shown)
     assert len(board.skipped) == bad and (board.listing_note == "") == (bad == 0)
     assert is_shown(board.listing_line) == bool(bad)
     assert "<" not in board.listing_line.value  # the note is text, escaped
@@ -870,7 +871,7 @@ URL_PIECES = st.sampled_from(
         "\t",
         "\n",
         "\x00",
-        "１２７",
+        "\uff11\uff12\uff17",  # fullwidth "127"
         "user:pw",
         ".",
         "..",

@@ -15,10 +15,11 @@ import time
 import ipywidgets
 import pytest
 
-from support import USER, XSS
 from xrt_widgets import JobBoard, XRTProductRequest
-from xrt_widgets.ui.parts import is_shown
 from xrt_widgets.protocol import LISTING_PRODUCTS, excerpt, parse_flag, parse_job_id, parse_listing
+from xrt_widgets.ui.parts import is_shown
+
+from support import USER, XSS
 
 YES = [True, 1, "1", "true"]
 NO = [False, 0, "0", "false"]
@@ -28,7 +29,7 @@ BAD_FLAGS = ["yes", 2, -1, [], {}, None, "True", "TRUE", 1.0, 0.0, "", " 1", [1]
 def entry(job_id, **flags):
     """A well-formed listing entry with every flag false unless given."""
     out = {"JobID": job_id, "Name": f"job {job_id}", "DateSubmitted": "2024-05-01 12:00:00", "hasProd": True}
-    out.update({name: False for name in LISTING_PRODUCTS})
+    out.update(dict.fromkeys(LISTING_PRODUCTS, False))
     out.update(flags)
     return out
 
@@ -441,12 +442,12 @@ def test_applying_a_large_listing_never_blocks_the_kernel_thread(emu):
 
 
 def test_the_lock_is_free_while_rows_are_built(emu):
-    """Deterministic companion of the timing test: the lock is not held while ``work()`` builds rows."""
+    """Deterministic companion of the timing test: the lock is not held while ``work()`` builds entries."""
     for i in range(3):
         emu.add_job(USER, ["LightCurve"], name=f"job {i}")
     board = JobBoard(USER, base_url=emu.base_url, load=False, confirm=False)
     seen = []
-    build = board._rows_for
+    build = board._entries_for
 
     def spying(listing):
         free = threading.Event()
@@ -462,7 +463,7 @@ def test_the_lock_is_free_while_rows_are_built(emu):
         seen.append(free.is_set())
         return build(listing)
 
-    board._rows_for = spying
+    board._entries_for = spying
     board.reload().result(timeout=20)
     assert seen == [True] and len(board.entries) == 3
     board.close()

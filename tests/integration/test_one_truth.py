@@ -88,14 +88,14 @@ def _board_with_one_job(emu):
 @pytest.mark.parametrize("refresh_from", ["board", "details"])
 def test_board_row_and_details_agree_after_a_refresh_from_either(emu, refresh_from):
     req, board, entry = _board_with_one_job(emu)
-    panel = entry.ensure_panel()
+    panel = board.open_details(req.JobID)
     emu.advance(30)  # LightCurve and Spectrum running, Image complete
     if refresh_from == "board":
         board.refresh().result(timeout=10)
     else:
         panel.refresh().result(timeout=10)
     assert panel.statuses["LightCurve"]["words"] == "Running"
-    assert entry.statuses == {n: s for n, s in panel.statuses.items()}
+    assert entry.statuses == dict(panel.statuses)
     assert "LightCurve" in entry.summary.value and "Running" in entry.summary.value
     assert "Not checked" not in entry.summary.value and "Not checked" not in panel.rows["Spectrum"].state.value
     # a cancel from the board shows in the panel, and one from the panel on the board's row
@@ -103,7 +103,7 @@ def test_board_row_and_details_agree_after_a_refresh_from_either(emu, refresh_fr
     assert panel.statuses["Spectrum"]["slug"] == "cancelled"
     panel.cancel(["LightCurve"]).result(timeout=10)
     assert entry.statuses["LightCurve"]["slug"] == "cancelled"
-    assert entry.finished  # Image complete, the other two cancelled
+    assert entry.knowledge == "final"  # Image complete, the other two cancelled
     board.close()
     req.close()
 
@@ -122,7 +122,7 @@ def test_a_swifttools_request_is_told_the_same_truths(emu):
     ours = XRTProductRequest.from_job(USER, theirs.JobID, ["LightCurve", "Spectrum"], base_url=emu.base_url)
     second = CancelPanel(ours, confirm=False)
     assert second.state is first.state  # one job, one record, whichever client made the view
-    ok, per = first.cancel(["LightCurve"]).result(timeout=10)
+    ok, _per = first.cancel(["LightCurve"]).result(timeout=10)
     assert ok == 0 and first.state.status("LightCurve").words == "Cancelled (already cancelled)"
     assert second.rows["LightCurve"].state.value == first.rows["LightCurve"].state.value
     first.close()

@@ -25,7 +25,7 @@ import pytest
 
 from xrt_widgets import CancelPanel, Emulator, JobBoard, XRTProductRequest, countActiveJobs, listOldJobs
 from xrt_widgets.client import ENV_BASE_URL, MAX_REPLY_BYTES, Transport, resolve_base_url
-from xrt_widgets.errors import InsecureURLError, ReplyError, TimeoutError_
+from xrt_widgets.errors import InsecureURLError, ReplyError, TimeoutError_, XRTError
 
 from support import GLOBALS, NOWHERE, USER
 
@@ -50,7 +50,7 @@ def _crafted(port: int) -> list[str]:
         f"http://127.0.0.1:{port}/user_\tobjects",
         f"http://127.0.0.1:{port}/\nuser_objects",
         f"http://127.0.0.%31:{port}/user_objects",
-        f"http://１２７.0.0.1:{port}/user_objects",
+        f"http://\uff11\uff12\uff17.0.0.1:{port}/user_objects",  # fullwidth digits
         f"http://127.0.0.1:{port}:{port}/user_objects",
         f"http://[::1:{port}/user_objects",
     ]
@@ -76,15 +76,15 @@ def attempts():
 def test_crafted_urls_are_refused_before_any_connection(emu, attempts, monkeypatch):
     for url in _crafted(emu.port):
         for make in (
-            lambda: Transport(url),
-            lambda: XRTProductRequest(USER, base_url=url),
-            lambda: XRTProductRequest.from_job(USER, 7, ["LightCurve"], base_url=url),
-            lambda: JobBoard(USER, base_url=url),
-            lambda: listOldJobs(USER, base_url=url),
-            lambda: countActiveJobs(USER, base_url=url),
+            Transport,
+            lambda u: XRTProductRequest(USER, base_url=u),
+            lambda u: XRTProductRequest.from_job(USER, 7, ["LightCurve"], base_url=u),
+            lambda u: JobBoard(USER, base_url=u),
+            lambda u: listOldJobs(USER, base_url=u),
+            lambda u: countActiveJobs(USER, base_url=u),
         ):
             with pytest.raises(InsecureURLError) as info:
-                make()
+                make(url)
             assert "hunter2" not in str(info.value), url
         monkeypatch.setenv(ENV_BASE_URL, url)
         with pytest.raises(InsecureURLError, match=rf"\(from \${ENV_BASE_URL}\)"):
@@ -167,7 +167,7 @@ PROXY_VARIABLES = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "AL
 @pytest.fixture
 def proxy(monkeypatch):
     listener = _ProxyListener()
-    for name in PROXY_VARIABLES + ["NO_PROXY", "no_proxy"]:
+    for name in [*PROXY_VARIABLES, "NO_PROXY", "no_proxy"]:
         monkeypatch.delenv(name, raising=False)
     yield listener
     listener.close()
@@ -196,7 +196,7 @@ def test_a_scheme_and_host_specific_proxy_variable_is_shadowed_too(emu, make_req
 def test_requests_to_the_real_service_honour_the_environment(proxy, monkeypatch, variable):
     monkeypatch.setenv(variable, proxy.url)
     transport = Transport("https://outside.invalid/user_objects", retries=0, timeout=(2, 2))
-    with pytest.raises(Exception):
+    with pytest.raises(XRTError):  # the stand-in proxy refuses the CONNECT (403)
         transport.post("count", {"UserID": USER})
     transport.close()
     deadline = time.monotonic() + 2
@@ -378,7 +378,7 @@ def test_a_board_deadline_reaches_its_listing_its_jobs_and_their_panels(emu, mak
     board.reload().result(timeout=10)
     entry = board.entries[req.JobID]
     assert entry.request.transport.deadline == 1.0
-    assert entry.ensure_panel()._action_deadline == 1.0
+    assert board.open_details(req.JobID)._action_deadline == 1.0
     emu.inject("status", "continue", interval=0.1)
     start = time.monotonic()
     board.refresh().result(timeout=10)

@@ -1,17 +1,22 @@
-"""``JobBoard``: every UKSSDC job of a user in one panel, with bulk cancel and polite auto-refresh.
+"""``JobBoard``: every UKSSDC job of a user, a page at a time, with filters, bulk cancel and polite polling.
 
 The board lists the user's jobs (``listOldJobs``, newest first) with the
-number of active jobs (``countActiveJobs``) as a quota line. Each job can be
-expanded into the :class:`~xrt_widgets.panel.CancelPanel` of that job,
-bound with :meth:`XRTProductRequest.from_job`, so jobs submitted elsewhere
-can be cancelled here. Bulk actions send one request per job, run
-concurrently in a bounded pool; a failing job never stops the others.
+number of active jobs (``countActiveJobs``). However many jobs there are,
+it shows one page of them (25 by default), so its widgets and messages
+are bounded by the page: the rows of a page are reused when the page
+changes (:mod:`xrt_widgets.ui.jobrow`), and a job's Details panel exists
+only while it is open. Each job is a light :class:`~xrt_widgets.ui.joblist.JobEntry`
+whose request and shared record are made when first needed.
+
+A refresh asks, one status request per job in a bounded pool, only about
+the page's jobs not known to be finished, then only what the active-job
+count says is still to be found elsewhere (:func:`~xrt_widgets.ui.polling.next_to_ask`).
+Ticks are kept across pages; a bulk cancel sends one request per job.
 
 Auto-refresh is off by default. When on, it polls no more often than every
-10 s (default 60 s, as the service asks), only jobs with unfinished
-products, backs off on errors, stops by itself when nothing is left to
-watch, and pauses while the widget is closed. Its timer is injectable, so
-tests drive it without sleeping.
+10 s (default 60 s, as the service asks), backs off on errors, stops by
+itself when no job can still be running, and pauses while the widget is
+closed. Its timer is injectable, so tests drive it without sleeping.
 """
 
 from __future__ import annotations
@@ -31,19 +36,18 @@ from ..protocol import ListingResult, parse_listing
 from ..request import count_active_jobs_with, list_jobs_with
 from .actions import ActionRunner
 from .html import escape, stylesheet
-from .jobrow import JobRow
-from .parts import close_all
-from .polling import DEFAULT_INTERVAL, MAX_BACKOFF, MIN_INTERVAL, Poller
+from .joblist import Filters, JobEntry, matches, may_be_active, names_of, page_count, page_of
+from .jobrow import JobRow, RowParts, style_block
+from .panel import CancelPanel
+from .parts import Parts, close_all, set_classes, shown
+from .polling import DEFAULT_INTERVAL, MAX_BACKOFF, MIN_INTERVAL, UNFINISHED, UNKNOWN, Poller, next_to_ask
 
-
-def button(**kw: Any) -> widgets.Button:
-    """A Button sized to its label, with a Layout of its own (buttons are shown and hidden apart)."""
-    return widgets.Button(layout=widgets.Layout(width="auto"), **kw)
-
-__all__ = ["JobBoard", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF"]
+__all__ = ["JobBoard", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF", "PAGE_SIZES"]
 
 #: A backstop for one bulk action of the board (each of its requests has the board's own deadline).
 _BULK_DEADLINE = 3600.0
+#: The page sizes offered; any size from 1 to the last one may be set in code.
+PAGE_SIZES = (10, 25, 50, 100)
 
 
 class _Results(dict):
@@ -54,8 +58,12 @@ class _Results(dict):
         self.active = active
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 class JobBoard(widgets.VBox):
-    """Every job of a user, with its products, in one panel.
+    """Every job of a user, a page at a time.
 
     Parameters
     ----------
@@ -73,6 +81,11 @@ class JobBoard(widgets.VBox):
         Ask before a bulk cancel sent by a click.
     load : bool
         List the jobs at once (in the background); otherwise call :meth:`reload`.
+    page_size : int
+        Jobs per page (default 25, at most 100).
+    search_budget : int, optional
+        The most jobs off the page one refresh asks about while looking for
+        active jobs (default: two pages).
     timer_factory : callable, optional
         ``timer_factory(seconds, callback)`` -> an object with ``start()``
         and ``cancel()``; a :class:`threading.Timer` by default.
@@ -80,9 +93,7 @@ class JobBoard(widgets.VBox):
         Returns the time in seconds (``time.monotonic`` by default).
     deadline : float, optional
         Seconds any one request of the board (a listing, one job's status or
-        cancel) may take in all, retries included (default 60). A bulk
-        action asks many jobs, so it has no deadline of its own: each of its
-        requests has this one.
+        cancel) may take in all, retries included (default 60).
     """
 
     jobs = traitlets.List(help="The well-formed listOldJobs entries, normalised (see protocol.parse_listing), "
@@ -96,10 +107,17 @@ class JobBoard(widgets.VBox):
     interval = traitlets.Float(DEFAULT_INTERVAL, help="Seconds between polls (at least 10).")
     last_refresh = traitlets.Float(None, allow_none=True, help="clock() time of the last completed refresh.")
     results = traitlets.Dict(help="JobID -> the last (ok, perProduct) of a bulk cancel.")
+    page = traitlets.Int(0, help="The page shown, from 0 (the newest jobs).")
+    page_size = traitlets.Int(25, help="Jobs per page (1 to 100).")
+    only_unfinished = traitlets.Bool(False, help="Show only jobs that may still be running.")
+    only_cancellable = traitlets.Bool(False, help="Show only jobs the server said have a product still to build.")
+    text_filter = traitlets.Unicode("", help="Show only jobs whose name or JobID contains this text (any case).")
+    last_asked = traitlets.List(help="The JobIDs the last refresh asked about, in the order asked.")
 
     def __init__(self, user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
                  session: Any = None, max_workers: int = 4, auto_refresh: bool = False,
                  interval: float = DEFAULT_INTERVAL, confirm: bool = True, load: bool = True,
+                 page_size: int = 25, search_budget: Optional[int] = None,
                  timer_factory: Optional[Callable] = None, clock: Optional[Callable[[], float]] = None,
                  deadline: float = DEFAULT_DEADLINE, **kwargs: Any) -> None:
         if max_workers < 1:
@@ -109,64 +127,93 @@ class JobBoard(widgets.VBox):
         self.confirm = confirm
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="xrt_widgets-board")
         self.max_workers = max_workers
+        self._search_budget = search_budget
         self._poller = Poller(self._tick, timer_factory=timer_factory)
         self._clock = clock or time.monotonic
         self._lock = threading.RLock()
         self._last_action: Optional[Future] = None
-        # A bulk action asks many jobs, each request with its own deadline: the action's own is a backstop.
         self._runner = ActionRunner(deadline=_BULK_DEADLINE, on_busy=self._set_busy,
                                     on_error=lambda message: self._show_error(message))
         self._closed = False
+        self._laying_out = False
         self.last_refresh_utc = ""
-        self.entries: dict[int, JobRow] = {}
+        self.entries: dict[int, JobEntry] = {}
+        self._ticked: set[int] = set()
+        self._rows: list[JobRow] = []
+        self._row_parts = RowParts()
+        p = self._parts = Parts()
 
-        self.style_sheet = widgets.HTML(stylesheet(), layout=widgets.Layout(display="none"))
-        self.title = widgets.HTML(f"<b>UKSSDC jobs of {escape(user)}</b>")
-        self.quota = widgets.HTML("Active jobs: not checked yet")
-        self.quota.add_class("xrtw-quota")
-        self.since = widgets.HTML("Not refreshed yet")
-        self.since.add_class("xrtw-since")
-        self.jobs_box = widgets.VBox()
-        self.jobs_box.add_class("xrtw-jobs")
-        self.listing_line = widgets.HTML(layout=widgets.Layout(display="none"))
-        self.listing_line.add_class("xrtw-listing-note")
+        self.style_sheet = widgets.HTML(stylesheet() + style_block(), layout=widgets.Layout(display="none"))
+        self.title = p.html(f"<b>UKSSDC jobs of {escape(user)}</b>", "xrtw-board-title")
+        self.quota = p.html("Active jobs: not checked yet", "xrtw-quota")
+        self.since = p.html("Not refreshed yet", "xrtw-since")
 
-        self.reload_button = button(description="Reload list", icon="list")
-        self.refresh_button = button(description="Refresh", icon="refresh")
-        self.cancel_button = button(description="Cancel selected", icon="ban", button_style="danger")
-        self.auto_toggle = widgets.ToggleButton(value=False, description="Auto-refresh", icon="clock-o")
-        for b, cls in ((self.reload_button, "xrtw-board-reload"), (self.refresh_button, "xrtw-board-refresh"),
-                       (self.cancel_button, "xrtw-board-cancel"), (self.auto_toggle, "xrtw-board-auto")):
-            b.add_class(cls)
-        self.busy_indicator = widgets.HTML()
-        self.actions = widgets.HBox([self.reload_button, self.refresh_button, self.cancel_button, self.auto_toggle,
-                                     self.busy_indicator])
-        self.confirm_text = widgets.HTML()
-        self.confirm_button = button(description="Confirm", icon="check", button_style="danger")
-        self.back_button = button(description="Back", icon="arrow-left")
-        self.confirm_button.add_class("xrtw-board-confirm")
-        self.back_button.add_class("xrtw-board-back")
-        self.confirm_box = widgets.HBox([self.confirm_text, self.confirm_button, self.back_button],
-                                        layout=widgets.Layout(display="none"))
-        self.summary = widgets.HTML(layout=widgets.Layout(display="none"))
-        self.summary.add_class("xrtw-summary")
-        self.summary.add_class("xrtw-board-summary")
-        self.error_line = widgets.HTML(layout=widgets.Layout(display="none"))
-        self.error_line.add_class("xrtw-error")
+        self.reload_button = p.button("Reload list", "xrtw-board-reload", icon="list")
+        self.refresh_button = p.button("Refresh", "xrtw-board-refresh", icon="refresh")
+        self.cancel_button = p.button("Cancel selected", "xrtw-board-cancel", icon="ban", button_style="danger")
+        self.auto_toggle = widgets.ToggleButton(value=False, description="Auto-refresh", icon="clock-o",
+                                                layout=p.auto, _dom_classes=("xrtw-board-auto",))
+        self.busy_indicator = p.html("", "xrtw-busy")
+        self.actions = p.hbox([self.reload_button, self.refresh_button, self.cancel_button, self.auto_toggle,
+                               self.busy_indicator], "xrtw-toolbar", "xrtw-board-actions")
+
+        self.select_unfinished_button = p.button("Select unfinished", "xrtw-board-select-unfinished",
+                                                 icon="check-square-o",
+                                                 tooltip="Tick every job that may still be running, on every page")
+        self.select_none_button = p.button("Select none", "xrtw-board-select-none", icon="square-o")
+        self.unfinished_box = p.checkbox("Unfinished only", "xrtw-filter-unfinished")
+        self.cancellable_box = p.checkbox("Cancellable only", "xrtw-filter-cancellable")
+        self.text_box = widgets.Text(placeholder="Name or JobID", description="Filter", continuous_update=False,
+                                     layout=widgets.Layout(width="16em"), _dom_classes=("xrtw-filter-text",))
+        self.filters_bar = p.hbox([self.select_unfinished_button, self.select_none_button, self.unfinished_box,
+                                   self.cancellable_box, self.text_box], "xrtw-toolbar", "xrtw-board-filters")
+
+        self.confirm_text = p.html("", "xrtw-confirm-text")
+        self.confirm_button = p.button("Confirm", "xrtw-board-confirm", icon="check", button_style="danger")
+        self.back_button = p.button("Back", "xrtw-board-back", icon="arrow-left")
+        self.confirm_box = p.hbox([self.confirm_text, self.confirm_button, self.back_button], "xrtw-toolbar",
+                                  "xrtw-board-confirm-bar", hidden=True)
+        self.summary = p.html("", "xrtw-summary", "xrtw-board-summary", hidden=True)
+        self.error_line = p.html("", "xrtw-error", hidden=True)
+        self.listing_line = p.html("", "xrtw-listing-note", hidden=True)
+        self.elsewhere_text = p.html("", "xrtw-elsewhere-text")
+        self.show_elsewhere_button = p.button("Show them", "xrtw-board-show-active", icon="filter")
+        self.elsewhere = p.hbox([self.elsewhere_text, self.show_elsewhere_button], "xrtw-toolbar",
+                                "xrtw-board-elsewhere", hidden=True)
+        self.jobs_box = p.vbox((), "xrtw-jobs")
+
+        self.prev_button = p.button("Newer", "xrtw-board-prev", icon="chevron-left")
+        self.next_button = p.button("Older", "xrtw-board-next", icon="chevron-right")
+        self.page_label = p.html("", "xrtw-page-label")
+        self.page_size_box = widgets.Dropdown(options=[(str(n), n) for n in PAGE_SIZES], value=25,
+                                              description="Per page", layout=widgets.Layout(width="10em"),
+                                              _dom_classes=("xrtw-page-size",))
+        self.pager = p.hbox([self.prev_button, self.page_label, self.next_button, self.page_size_box],
+                            "xrtw-toolbar", "xrtw-board-pager")
 
         self.reload_button.on_click(lambda _b: self._guard(self.reload))
         self.refresh_button.on_click(lambda _b: self._guard(self.refresh))
         self.cancel_button.on_click(lambda _b: self._guard(self._on_cancel_click))
         self.confirm_button.on_click(lambda _b: self._guard(self.cancel_selected))
-        self.back_button.on_click(lambda _b: self._hide_confirm())
+        self.back_button.on_click(lambda _b: self._hide_confirm(focus=self.cancel_button))
+        self.select_unfinished_button.on_click(lambda _b: self._guard(self.select_unfinished))
+        self.select_none_button.on_click(lambda _b: self._guard(self.select_none))
+        self.show_elsewhere_button.on_click(lambda _b: self._guard(self.show_active))
+        self.prev_button.on_click(lambda _b: self._guard(lambda: setattr(self, "page", self.page - 1)))
+        self.next_button.on_click(lambda _b: self._guard(lambda: setattr(self, "page", self.page + 1)))
         self.auto_toggle.observe(lambda c: setattr(self, "auto_refresh", c["new"]), names=["value"])
-        super().__init__(children=(self.style_sheet, self.title, self.quota, self.actions, self.confirm_box,
-                                   self.summary, self.error_line, self.since, self.listing_line, self.jobs_box),
-                         **kwargs)
-        self.add_class("xrtw-panel")
-        self.add_class("xrtw-board")
+        self.unfinished_box.observe(lambda c: setattr(self, "only_unfinished", c["new"]), names=["value"])
+        self.cancellable_box.observe(lambda c: setattr(self, "only_cancellable", c["new"]), names=["value"])
+        self.text_box.observe(lambda c: setattr(self, "text_filter", c["new"]), names=["value"])
+        self.page_size_box.observe(lambda c: setattr(self, "page_size", c["new"]), names=["value"])
+        super().__init__(children=(self.style_sheet, self.title, self.quota, self.actions, self.filters_bar,
+                                   self.confirm_box, self.summary, self.error_line, self.since, self.listing_line,
+                                   self.elsewhere, self.jobs_box, self.pager),
+                         _dom_classes=("xrtw-panel", "xrtw-board"), **kwargs)
         self.interval = interval
+        self.page_size = page_size
         self.auto_refresh = auto_refresh
+        self._layout_page()
         if load:
             self.reload()
 
@@ -177,6 +224,13 @@ class JobBoard(widgets.VBox):
         if value < MIN_INTERVAL:
             raise traitlets.TraitError(f"interval must be at least {MIN_INTERVAL:g} s: the UKSSDC asks clients "
                                        "not to poll more often")
+        return value
+
+    @traitlets.validate("page_size")
+    def _valid_page_size(self, proposal: dict) -> int:
+        value = proposal["value"]
+        if not 1 <= value <= PAGE_SIZES[-1]:
+            raise traitlets.TraitError(f"page_size must be from 1 to {PAGE_SIZES[-1]}, not {value}")
         return value
 
     @traitlets.observe("interval")
@@ -193,10 +247,146 @@ class JobBoard(widgets.VBox):
             self._poller.cancel()
         self._render_since()
 
+    @traitlets.observe("page_size")
+    def _on_page_size(self, change: dict) -> None:
+        if change["new"] in PAGE_SIZES:
+            self.page_size_box.value = change["new"]
+        first = change["old"] * self.page if change["old"] else 0
+        with self.hold_trait_notifications():
+            self.page = first // change["new"]  # the first job shown stays on the page
+        self._layout_page()
+
+    @traitlets.observe("page", "only_unfinished", "only_cancellable", "text_filter")
+    def _on_view(self, change: dict) -> None:
+        if change["name"] == "only_unfinished":
+            self.unfinished_box.value = change["new"]
+        elif change["name"] == "only_cancellable":
+            self.cancellable_box.value = change["new"]
+        elif change["name"] == "text_filter":
+            self.text_box.value = change["new"]
+        if change["name"] != "page" and self.page != 0:
+            self.page = 0  # a new filter starts at its first page (that change lays the page out)
+            return
+        self._layout_page()
+
     @property
     def last_action(self) -> Optional[Future]:
         """The future of the most recent board action."""
         return self._last_action
+
+    # -- the page -------------------------------------------------------------------------------
+    @property
+    def filters(self) -> Filters:
+        """The filters now set."""
+        return Filters(unfinished=self.only_unfinished, cancellable=self.only_cancellable, text=self.text_filter)
+
+    def _all_found(self) -> bool:
+        """Whether the active-job count says every active job is among those known to be unfinished."""
+        if self.active_jobs is None:
+            return False
+        return sum(1 for e in self.entries.values() if e.knowledge == UNFINISHED) >= self.active_jobs
+
+    def shown_jobs(self) -> list[int]:
+        """JobIDs the filters let through, newest first (every page)."""
+        filters, found = self.filters, self._all_found()
+        if filters == Filters():
+            return list(self.entries)
+        return [j for j, e in self.entries.items() if matches(e, filters, all_found=found)]
+
+    def page_jobs(self) -> list[int]:
+        """JobIDs on the page shown, newest first."""
+        return [row.entry.job_id for row in self._rows[:self._n_rows]] if self.entries else []
+
+    @property
+    def pages(self) -> int:
+        """How many pages the filtered jobs fill."""
+        return page_count(len(self.shown_jobs()), self.page_size)
+
+    _n_rows = 0
+
+    def _layout_page(self) -> None:
+        """Show the page: rows rebound to its jobs (new rows only when the page is longer), pager and lines."""
+        with self._lock:
+            if self._closed:
+                return
+            shown_ids = self.shown_jobs()
+            n_pages = page_count(len(shown_ids), self.page_size)
+            if self.page >= n_pages:
+                self.page = n_pages - 1  # that change lays the page out again
+                return
+            ids = page_of(shown_ids, self.page, self.page_size)
+            wanted = [self.entries[j] for j in ids]
+            on_page = {id(e) for e in wanted}
+            for row in self._rows[:self._n_rows]:
+                if id(row.entry) not in on_page and row.entry.panel is not None:
+                    self._close_details(row.entry)
+            for i, entry in enumerate(wanted):
+                if i < len(self._rows):
+                    self._rows[i].bind(entry)
+                else:
+                    self._rows.append(JobRow(self._row_parts, entry, ticked=self._ticked.__contains__,
+                                             on_tick=self._on_row_tick, on_details=self._on_details,
+                                             lock=self._lock))
+            for row in self._rows[len(wanted):]:
+                row.release()
+            while len(self._rows) > max(len(wanted), self.page_size):  # a smaller page frees its rows
+                self._rows.pop().close()
+            self._n_rows = len(wanted)
+            self._set_children()
+            self._render_pager(len(shown_ids), n_pages)
+            self._render_elsewhere()
+
+    def _set_children(self) -> None:
+        children: list[widgets.Widget] = []
+        for row in self._rows[:self._n_rows]:
+            children.append(row.header)
+            if row.entry.panel is not None:
+                children.append(row.entry.panel)
+        if tuple(children) != tuple(self.jobs_box.children):
+            self.jobs_box.children = tuple(children)
+
+    def _render_pager(self, n_shown: int, n_pages: int) -> None:
+        total = len(self.entries)
+        if not n_shown:
+            label = "No jobs listed" if not total else f"No job matches the filters (of {_plural(total, 'job')})"
+        else:
+            first = self.page * self.page_size + 1
+            last = min(n_shown, first + self.page_size - 1)
+            label = f"Jobs {first}-{last} of {n_shown}" + (f" shown (of {total} listed)" if n_shown != total else "")
+            label += f" · page {self.page + 1} of {n_pages}"
+        label += f" · {_plural(len(self._ticked), 'job')} ticked" if self._ticked else ""
+        self.page_label.value = escape(label)
+        self.prev_button.disabled = self.page <= 0
+        self.next_button.disabled = self.page >= n_pages - 1
+
+    def _render_elsewhere(self) -> None:
+        """The line about active jobs that are not on this page, or not found in the listing."""
+        on_page = {row.entry.job_id for row in self._rows[:self._n_rows]}
+        known = [j for j, e in self.entries.items() if e.knowledge == UNFINISHED]
+        away = [j for j in known if j not in on_page]
+        parts = []
+        if away:
+            parts.append(f"{_plural(len(away), 'active job')} on other pages or filtered out")
+        missing = (self.active_jobs or 0) - len(known)
+        if self.active_jobs is not None and missing > 0:
+            unasked = sum(1 for e in self.entries.values() if e.knowledge == UNKNOWN)
+            if unasked:
+                parts.append(f"{missing} more active not found yet among {unasked} jobs not asked "
+                             "(each refresh looks further)")
+            else:
+                parts.append(f"{missing} active not in this list (submitted since it was loaded? Reload list)")
+        self.elsewhere_text.value = escape("; ".join(parts))
+        shown(self.show_elsewhere_button, bool(away))
+        shown(self.elsewhere, bool(parts))
+
+    def show_active(self) -> None:
+        """Show the jobs that may still be running, from the first page, whatever the text filter."""
+        with self.hold_trait_notifications():
+            self.only_cancellable = False
+            self.text_filter = ""
+            self.only_unfinished = True
+            self.page = 0
+        self._layout_page()
 
     # -- listing ---------------------------------------------------------------------------------
     def reload(self) -> Future:
@@ -205,57 +395,44 @@ class JobBoard(widgets.VBox):
         Entries of the listing that cannot be trusted are skipped and counted
         in :attr:`listing_note` and :attr:`skipped`; they never hide the others.
         """
-        def work():
+        def work() -> tuple:
             jobs = list_jobs_with(self.transport, self.user)
-            try:
-                active: Optional[int] = count_active_jobs_with(self.transport, self.user)
-            except XRTError:
-                active = None
-            # Checking thousands of entries and building their widgets takes seconds: done here, off the
-            # lock, so that the kernel thread never waits for it.
-            listing = parse_listing(jobs)
-            return listing, self._rows_for(listing), active
+            active = self._count_active()
+            listing = parse_listing(jobs)  # thousands of entries: off the kernel's thread
+            return listing, self._entries_for(listing), active
 
         return self._start("reload", "Listing jobs…", work, self._apply_listing)
 
-    def _rows_for(self, listing: ListingResult) -> dict[int, JobRow]:
-        """JobID -> row for a new listing: the current row where it still fits, else a new one.
-
-        Runs outside the lock. ``self.entries`` is only ever replaced whole (in
-        ``_apply_listing``), and only one board action runs at a time, so the
-        snapshot read here is still current when the result is swapped in.
-        """
+    def _entries_for(self, listing: ListingResult) -> dict[int, JobEntry]:
+        """JobID -> entry for a new listing: the current entry where it still fits, else a new one."""
         current = self.entries
-        rows: dict[int, JobRow] = {}
+        entries: dict[int, JobEntry] = {}
         for info in listing.jobs:
             old = current.get(info["JobID"])
             if old is not None and old.products == list(info["products"]):
-                if old.info != info:
-                    old.info = info
-                    old.render()
-                rows[info["JobID"]] = old
+                old.replace_info(info)
+                entries[info["JobID"]] = old
             else:  # new, or listed with other products: its request must name exactly those
-                rows[info["JobID"]] = JobRow(self, info)
-        return rows
+                entries[info["JobID"]] = JobEntry(self, info)
+        return entries
 
     def _apply_listing(self, value: tuple) -> None:
-        """Under the lock: swap in the rows built by ``reload``'s work, and nothing slow."""
-        listing, rows, active = value
-        if self._closed:  # rows built while the board was being closed would never be closed
-            kept = {id(e) for e in self.entries.values()}
-            for row in rows.values():
-                if id(row) not in kept:
-                    close_all(row.box)
+        listing, entries, active = value
+        if self._closed:
             return
+        for old in self.entries.values():
+            if old.panel is not None and entries.get(old.job_id) is not old:
+                self._close_details(old)
         self.jobs = list(listing.jobs)
-        self.entries = rows
-        self.jobs_box.children = tuple(e.box for e in rows.values())
+        self.entries = entries
+        self._ticked &= set(entries)
         self.skipped = list(listing.skipped)
         self.listing_note = listing.note()
         self.listing_line.value = f"⚠ {escape(self.listing_note)}" if self.listing_note else ""
-        self.listing_line.layout.display = "block" if self.listing_note else "none"
+        shown(self.listing_line, bool(self.listing_note))
         self._show_quota(active)
-        self.title.value = f"<b>UKSSDC jobs of {escape(self.user)}</b> · {len(rows)} jobs"
+        self.title.value = f"<b>UKSSDC jobs of {escape(self.user)}</b> · {_plural(len(entries), 'job')}"
+        self._layout_page()
         self._after_poll()
 
     def _count_active(self) -> Optional[int]:
@@ -274,31 +451,70 @@ class JobBoard(widgets.VBox):
 
     # -- refresh ---------------------------------------------------------------------------------
     def watched(self) -> list[int]:
-        """JobIDs that still have products to watch (what a refresh polls)."""
-        return [j for j, e in self.entries.items() if not e.finished]
+        """JobIDs that may still be running: known unfinished, or not asked while active jobs are unfound."""
+        found = self._all_found()
+        return [j for j, e in self.entries.items() if may_be_active(e, all_found=found)]
+
+    @property
+    def search_budget(self) -> int:
+        """The most jobs off the page one refresh asks about while looking for active jobs."""
+        return self._search_budget if self._search_budget is not None else 2 * self.page_size
 
     def refresh(self) -> Future:
-        """One status request per job with unfinished products, concurrently; none when none are left."""
-        def work():
-            targets = [self.entries[j] for j in self.watched()]
-            futures = [(e, e.unfinished(), e.refresh()) for e in targets]
-            failures = []
-            for entry, names, fut in futures:
-                try:
-                    value = fut.result()
-                    if entry.panel is None:
-                        with self._lock:
-                            entry.apply_status(names, value)
-                    elif entry.panel.error:
-                        failures.append(f"job {entry.job_id}: {entry.panel.error}")
-                except Exception as exc:
-                    failures.append(f"job {entry.job_id}: {exc}")
-            return len(targets), failures, (self._count_active() if targets else None)
+        """Ask about the page's unfinished jobs, then what the active-job count says is still to be found.
+
+        One ``getNumJobs`` request, then one status request per job asked,
+        concurrently in the bounded pool (see
+        :func:`~xrt_widgets.ui.polling.next_to_ask`). The JobIDs asked are
+        in :attr:`last_asked`.
+        """
+        def work() -> tuple:
+            active = self._count_active()
+            with self._lock:
+                order = list(self.entries)
+                page = self.page_jobs()
+            asked: list[int] = []
+            failures: list[str] = []
+            while True:
+                knowledge = {j: e.knowledge for j, e in self.entries.items()}
+                batch = next_to_ask(order, page, knowledge, set(asked), active, batch=self.max_workers,
+                                    budget=self.search_budget)
+                if not batch:
+                    break
+                asked.extend(batch)
+                futures = [(self.entries[j], self._ask(self.entries[j])) for j in batch]
+                for entry, fut in futures:
+                    try:
+                        problem = fut.result()
+                    except Exception as exc:
+                        problem = f"{type(exc).__name__}: {exc}"
+                    if entry.panel is not None and entry.panel.error:
+                        problem = entry.panel.error
+                    if problem:
+                        failures.append(f"job {entry.job_id}: {problem}")
+            return asked, failures, active
 
         return self._start("refresh", "Refreshing…", work, self._apply_refresh)
 
+    def _ask(self, entry: JobEntry) -> Future:
+        """One status request for the job's unfinished products (through its panel when open)."""
+        if entry.panel is not None:
+            return entry.panel.refresh()
+        return self._pool.submit(self._status_of, entry)
+
+    def _status_of(self, entry: JobEntry) -> str:
+        """In the pool: ask, apply to the job's record, return why it failed ('' when it did not)."""
+        outcome = entry.adapter.status_outcome(tuple(entry.unfinished()))
+        entry.state.apply_status(outcome)
+        with self._lock:
+            entry.error = outcome.error or ""
+            if entry.row is not None:
+                entry.row.render()
+        return entry.error
+
     def _apply_refresh(self, value: tuple) -> None:
-        polled, failures, active = value
+        asked, failures, active = value
+        self.last_asked = list(asked)
         self._show_quota(active)
         self.last_refresh = self._clock()
         self.last_refresh_utc = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
@@ -309,54 +525,134 @@ class JobBoard(widgets.VBox):
             self._show_error("")
             self._poller.reset()
         self._render_since()
+        self._layout_page()
         self._after_poll()
 
-    # -- bulk cancel -----------------------------------------------------------------------------
-    def selection(self) -> dict[int, list[str]]:
-        """JobID -> products a bulk cancel would ask for."""
-        return {j: names for j, e in self.entries.items() if (names := e.selected_products())}
+    # -- selection -------------------------------------------------------------------------------
+    @property
+    def selected_jobs(self) -> list[int]:
+        """The ticked JobIDs, newest first (on every page)."""
+        return [j for j in self.entries if j in self._ticked]
 
+    def tick(self, job_ids: Any, value: bool = True) -> None:
+        """Tick (or untick) jobs by JobID, on any page."""
+        ids = [job_ids] if isinstance(job_ids, int) else list(job_ids)
+        unknown = [j for j in ids if j not in self.entries]
+        if unknown:
+            raise ValueError(f"unknown JobIDs: {unknown}")
+        with self._lock:
+            (self._ticked.update if value else self._ticked.difference_update)(ids)
+            self._refresh_rows(ids)
+        self._hide_confirm()
+
+    def select_unfinished(self) -> None:
+        """Tick every job that may still be running, on every page."""
+        self.tick(self.watched())
+
+    def select_none(self) -> None:
+        """Untick every job, and every product ticked in an open Details panel."""
+        with self._lock:
+            ids = list(self._ticked)
+            self._ticked.clear()
+            for entry in self.entries.values():
+                entry.picked = []
+                if entry.panel is not None:
+                    entry.panel.selected = []
+            self._refresh_rows(ids)
+        self._hide_confirm()
+
+    def _refresh_rows(self, ids: list[int]) -> None:
+        wanted = set(ids)
+        for row in self._rows[:self._n_rows]:
+            if row.entry.job_id in wanted:
+                row.render()
+        self._render_pager(len(self.shown_jobs()), self.pages)
+
+    def _on_row_tick(self, entry: JobEntry, value: bool) -> None:
+        (self._ticked.add if value else self._ticked.discard)(entry.job_id)
+        self._render_pager(len(self.shown_jobs()), self.pages)
+        self._hide_confirm()
+
+    def selection(self) -> dict[int, list[str]]:
+        """JobID -> products a bulk cancel would ask for (ticked in a Details panel, else all unfinished)."""
+        chosen: dict[int, list[str]] = {}
+        for j, e in self.entries.items():
+            picked = list(e.panel.selected) if e.panel is not None else list(e.picked)
+            if picked:
+                chosen[j] = picked
+            elif j in self._ticked:
+                chosen[j] = e.unfinished() or list(e.products)
+        return chosen
+
+    # -- details -------------------------------------------------------------------------------
+    def _on_details(self, entry: JobEntry, opened: bool) -> None:
+        try:
+            if opened:
+                self._open_details(entry)
+            else:
+                self._close_details(entry)
+        except Exception as exc:
+            self._show_error(f"Could not open job {entry.job_id}: {exc}")
+
+    def _open_details(self, entry: JobEntry) -> CancelPanel:
+        with self._lock:
+            if entry.panel is None:
+                panel = CancelPanel(entry.request, confirm=True, executor=self._pool,
+                                    deadline=self.transport.deadline, refresh_on_display=False,
+                                    title=f"Job {entry.job_id}: {entry.info.get('Name', '')}")
+                panel.style_sheet.value = ""  # the board carries the stylesheet once
+                if entry.picked:
+                    panel.selected = [n for n in entry.picked if n in panel.rows]
+                entry.panel = panel
+                panel.observe(lambda _c: self._hide_confirm(), names=["selected"])
+            if entry.row is not None:
+                entry.row.render()
+            self._set_children()
+            return entry.panel
+
+    def _close_details(self, entry: JobEntry) -> None:
+        """Close and free a job's Details panel (the products ticked in it are kept)."""
+        with self._lock:
+            panel, entry.panel = entry.panel, None
+            if panel is None:
+                return
+            entry.picked = list(panel.selected)
+            panel.close()
+            if entry.row is not None:
+                entry.row.render()
+            self._set_children()
+
+    def open_details(self, job_id: int) -> CancelPanel:
+        """Open the Details panel of a job on the page, and return it."""
+        entry = self.entries[job_id]
+        if entry.row is None:
+            raise LookupError(f"job {job_id} is not on the board's current page")
+        return self._open_details(entry)
+
+    # -- bulk cancel -----------------------------------------------------------------------------
     def _on_cancel_click(self) -> None:
         chosen = self.selection()
         if self.confirm and chosen:
             n_products = sum(len(v) for v in chosen.values())
-            self.confirm_text.value = (f"<b>Cancel {n_products} product{'s' if n_products != 1 else ''} in "
-                                       f"{len(chosen)} job{'s' if len(chosen) != 1 else ''}?</b> "
+            named = names_of(self.entries.values(), chosen)
+            self.confirm_text.value = (f"<b>Cancel {_plural(n_products, 'product')} in "
+                                       f"{_plural(len(chosen), 'job')}?</b> {escape(named)}. "
                                        "This cannot be undone.")
-            self.confirm_box.layout.display = "flex"
+            shown(self.confirm_box, True)
+            self.back_button.focus()
             return
         self.cancel_selected()
 
-    def _hide_confirm(self) -> None:
-        self.confirm_box.layout.display = "none"
-
-    # -- what a job's row may ask of its board ---------------------------------------------------
-    @property
-    def pool(self) -> Any:
-        """The bounded pool where the rows' own requests run."""
-        return self._pool
-
-    @property
-    def closed(self) -> bool:
-        """Whether the board was closed."""
-        return self._closed
-
-    def show_error(self, text: str) -> None:
-        """Show ``text`` in the board's error line ('' clears it)."""
-        self._show_error(text)
-
-    def job_ticked(self) -> None:
-        """A job was ticked or unticked."""
-        self._on_job_tick()
-
-    def _on_job_tick(self) -> None:
-        """A job was ticked or unticked: a pending confirmation no longer names the right count."""
-        self._hide_confirm()
+    def _hide_confirm(self, focus: Optional[widgets.DOMWidget] = None) -> None:
+        if "xrtw-hidden" not in self.confirm_box._dom_classes:
+            shown(self.confirm_box, False)
+            if focus is not None:
+                focus.focus()
 
     def cancel_selected(self, selection: Optional[dict] = None) -> Future:
         """Cancel, in one request per job, what is ticked (or ``selection``: JobID -> product names).
 
-        Returns a future resolving to ``{JobID: (ok, perProduct)}`` once every job's row shows its result.
+        Returns a future resolving to ``{JobID: (ok, perProduct)}`` once every job's record shows its result.
         """
         self._hide_confirm()
         chosen = self.selection() if selection is None else {
@@ -370,11 +666,12 @@ class JobBoard(widgets.VBox):
         if unknown:
             raise ValueError(f"unknown JobIDs: {unknown}")
 
-        def work():
-            futures = {j: (names, self.entries[j].cancel(names)) for j, names in chosen.items()}
+        def work() -> _Results:
+            targets = {j: self.entries[j] for j in chosen}
+            futures = {j: self._send_cancel(targets[j], names) for j, names in chosen.items()}
             results = {}
-            for job_id, (names, fut) in futures.items():
-                entry = self.entries[job_id]
+            for job_id, fut in futures.items():
+                entry = targets[job_id]
                 try:  # one failing job never stops the others
                     value = fut.result()
                     if value is None:
@@ -382,19 +679,36 @@ class JobBoard(widgets.VBox):
                     ok, per = value
                     if not isinstance(per, dict) or ok not in (-1, 0, 1, 2):
                         raise TypeError(f"a cancel answered {value!r:.80}")
-                    with self._lock:
-                        entry.apply_cancel(names, value)
                 except Exception as exc:
                     value = (-1, {"ERROR": f"{type(exc).__name__}: {exc}"})
-                    with self._lock:
-                        entry.apply_cancel(names, value)
+                with self._lock:
+                    entry.result = value
+                    entry.error = str(value[1]["ERROR"]) if "ERROR" in value[1] else ""
+                    entry.picked = []
+                    self._ticked.discard(job_id)
+                    if entry.row is not None:
+                        entry.row.render()
                 results[job_id] = value
             return _Results(results, active=self._count_active())
 
-        return self._start("cancel", f"Cancelling in {len(chosen)} jobs…", work, self._apply_bulk,
+        return self._start("cancel", f"Cancelling in {_plural(len(chosen), 'job')}…", work, self._apply_bulk,
                            names=tuple(f"{j}:{n}" for j, names in sorted(chosen.items()) for n in names))
 
-    def _apply_bulk(self, results: "_Results") -> None:
+    def _send_cancel(self, entry: JobEntry, names: list[str]) -> Future:
+        if entry.panel is not None:
+            return entry.panel.cancel(names)
+        return self._pool.submit(self._cancel_job, entry, tuple(names))
+
+    @staticmethod
+    def _cancel_job(entry: JobEntry, names: tuple[str, ...]) -> tuple[int, dict]:
+        """In the pool: one cancel request, then one status request for what it did not cancel."""
+        outcome = entry.adapter.cancel_outcome(names)
+        follow_up = entry.state.apply_cancel(outcome)
+        if follow_up:
+            entry.state.apply_status(entry.adapter.status_outcome(follow_up))
+        return outcome.as_pair()
+
+    def _apply_bulk(self, results: _Results) -> None:
         self._show_quota(results.active)
         self.results = {**self.results, **results}
         oks = [v[0] for v in results.values()]
@@ -402,8 +716,6 @@ class JobBoard(widgets.VBox):
         text = (f"{sum(1 for o in oks if o == 1)} of {len(oks)} jobs fully cancelled, "
                 f"{sum(1 for o in oks if o == 2)} partly, {sum(1 for o in oks if o == 0)} not at all"
                 + (f"; {len(failed)} failed ({', '.join(map(str, failed))})" if failed else ""))
-        self.summary.value = escape(text)
-        self.summary.layout.display = "block"
         if failed:
             slug = "http-error"
         elif all(o == 1 for o in oks):
@@ -412,10 +724,14 @@ class JobBoard(widgets.VBox):
             slug = "not-cancelled"
         else:
             slug = "partial"
-        for cls in [c for c in self.summary._dom_classes if c.startswith("xrtw-result-")]:
-            self.summary.remove_class(cls)
-        self.summary.add_class(f"xrtw-result-{slug}")
+        with self.summary.hold_sync():
+            self.summary.value = f'<span role="status">{escape(text)}</span>'
+            set_classes(self.summary, add=(f"xrtw-result-{slug}",),
+                        remove=[c for c in self.summary._dom_classes if c.startswith("xrtw-result-")
+                                and c != f"xrtw-result-{slug}"] + ["xrtw-hidden"])
         self._show_error("; ".join(f"job {j}: {results[j][1].get('ERROR')}" for j in failed))
+        self._layout_page()
+        self.summary.focus()
 
     # -- running ---------------------------------------------------------------------------------
     def _guard(self, fn: Callable) -> None:
@@ -450,8 +766,9 @@ class JobBoard(widgets.VBox):
 
     def _show_error(self, text: str) -> None:
         self.error = text or ""
-        self.error_line.value = f"⚠ {escape(text)}" if text else ""
-        self.error_line.layout.display = "block" if text else "none"
+        with self.error_line.hold_sync():
+            self.error_line.value = f'<span role="alert">⚠ {escape(text)}</span>' if text else ""
+            shown(self.error_line, bool(text))
 
     def _set_busy(self, busy: bool, label: str = "") -> None:
         self.busy = busy
@@ -508,16 +825,25 @@ class JobBoard(widgets.VBox):
         self.since.value = escape(self._since_text() + extra)
 
     def close(self) -> None:
-        """Close the widget: pauses auto-refresh and stops the worker pool."""
+        """Close the widget: pauses auto-refresh, stops the worker pool, closes every widget it made."""
         if not hasattr(self, "_pool"):  # __init__ failed (a refused base URL, say): Widget.__del__ still calls us
             widgets.Widget.close(self)
             return
-        self._closed = True
-        self._poller.cancel()
-        self._runner.close()
-        for entry in self.entries.values():
-            entry.close()
-        close_all(self)
+        with self._lock:
+            self._closed = True
+            self._poller.cancel()
+            self._runner.close()
+            for entry in self.entries.values():
+                if entry.panel is not None:
+                    panel, entry.panel = entry.panel, None
+                    panel.close()
+            for row in self._rows:
+                row.close()
+            self._rows = []
+            self._row_parts.close()
+            close_all(self)
+            for part in self._parts.shared:
+                part.close()
         # queued work still runs (and resolves its futures) against closed, silent widgets
         self._pool.shutdown(wait=False)
 

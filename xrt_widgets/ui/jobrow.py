@@ -1,221 +1,240 @@
-"""A job's row on the board: its summary, read from the job's shared record, and its Details panel.
+"""A row of the board's page: four widgets that show one job at a time, and are reused when the page changes.
 
-The row holds the job's :class:`~xrt_widgets.jobs.JobState` (the record
-shared with every other view of the job) and renders it; its Details panel
-is a :class:`~xrt_widgets.ui.panel.CancelPanel` on the same record, made only
-when opened, so the two always agree. A row's own requests (a bulk cancel or
-refresh while its panel is closed) run in the board's bounded pool and land
-in the same record.
+A board shows a page of jobs, never all of them. Each row is a tick box, an
+HTML summary, a Details button and the box holding them; their layouts and
+styles are shared by every row of the board, and their classes are given at
+construction, so a row costs four widget models and no message after its
+creation. When the page changes, a row is bound to another job: a few
+changed traits, one message per widget at most (``hold_sync``).
+
+The summary is rendered from the job's shared record
+(:class:`~xrt_widgets.jobs.JobState`), which the row follows while it shows
+the job: every view of a job shows the same state.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
-from concurrent.futures import Future
-from typing import Any, Optional
+from typing import Any, Callable
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_bool import CheckboxStyle, ToggleButtonStyle
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .. import codes
-from ..adapter import RequestAdapter
-from ..errors import XRTError
-from ..jobs import job_state
-from ..request import XRTProductRequest
 from .html import escape
-from .panel import CancelPanel
-from .parts import set_classes
-from .rows import plain_status
+from .joblist import JobEntry
+from .polling import FINAL, GONE, UNFINISHED
 
-__all__ = ["JobRow"]
+__all__ = ["JobRow", "RowParts", "summary_html", "row_slug"]
+
+
+class RowParts:
+    """The layouts and styles every row of one board shares."""
+
+    def __init__(self) -> None:
+        self.checkbox_layout = widgets.Layout(width="auto")
+        self.checkbox_style = CheckboxStyle()
+        self.summary_layout = widgets.Layout(flex="1 1 18em")
+        self.html_style = HTMLStyle()
+        self.toggle_layout = widgets.Layout(width="auto")
+        self.toggle_style = ToggleButtonStyle()
+        self.row_layout = widgets.Layout(width="100%")
+        self.shared: tuple[widgets.Widget, ...] = (self.checkbox_layout, self.checkbox_style, self.summary_layout,
+                                                   self.html_style, self.toggle_layout, self.toggle_style,
+                                                   self.row_layout)
+
+    def close(self) -> None:
+        for w in self.shared:
+            w.close()
+
+
+def row_slug(entry: JobEntry) -> str:
+    """The row's colour: the job's last bulk cancel result, else what is known of its products."""
+    if entry.result is not None:
+        return codes.lookup("cancel_result", entry.result[0]).slug
+    if entry.error:
+        return "unknown-code"
+    know = entry.knowledge
+    if know == UNFINISHED:
+        return "running"
+    if know == FINAL:
+        return "complete"
+    return "not-checked"
+
+
+def summary_html(entry: JobEntry) -> str:
+    """The job's summary line: name, JobID, date, what the server said of each product, the last result.
+
+    Every product reads "not asked" until the server has said something of it:
+    the board never shows a job as finished that it did not ask about.
+    """
+    info = entry.info
+    held = ("products held on the server" if info.get("hasProd", True)
+            else "products no longer held on the server (nothing left to cancel)")
+    statuses = entry._state.statuses if entry._state is not None else {}
+    parts = []
+    for name in entry.products:
+        status = statuses.get(name)
+        if status is not None and status.family != "local":
+            parts.append(f'<span class="xrtw-job-product" title="{escape(status.info.meaning)} '
+                         f'({escape(status.raw)})">{escape(name)} <span aria-hidden="true">{status.icon}</span> '
+                         f"{escape(status.words)}</span>")
+        else:
+            parts.append(f'<span class="xrtw-job-product">{escape(name)}: <i>not asked</i></span>')
+    result = ""
+    if entry.result is not None:
+        rc = codes.lookup("cancel_result", entry.result[0])
+        result = (f' · <b><span aria-hidden="true">{rc.icon}</span> {escape(rc.label)} '
+                  f"(ok = {escape(entry.result[0])})</b>")
+    error = f' · <span class="xrtw-job-error">⚠ {escape(entry.error)}</span>' if entry.error else ""
+    date = info.get("DateSubmitted", "")
+    when = f' · submitted <span class="xrtw-nowrap">{escape(date)}</span> (service time)' if date else ""
+    return (f'<b>{escape(info.get("Name", ""))}</b> · job {escape(entry.job_id)}{when} · {held}<br>'
+            f"{' · '.join(parts) or 'no products'}{result}{error}")
 
 
 class JobRow:
-    """One job of a board: its request, the view of its shared record, its row widgets and (opened) its panel."""
+    """One row of a board's page, bound to one :class:`~xrt_widgets.ui.joblist.JobEntry` at a time.
 
-    def __init__(self, board: Any, info: dict) -> None:
-        """``board``: the :class:`~xrt_widgets.ui.board.JobBoard` (its ``user``, ``transport``, ``pool``,
-        ``closed``, ``job_ticked`` and ``show_error``); ``info``: one entry of
-        :func:`~xrt_widgets.protocol.parse_listing`, already checked."""
-        self.board = board
-        self.info = info
-        self.job_id = info["JobID"]
-        self.products = list(info["products"])
-        self.request = XRTProductRequest.from_job(board.user, self.job_id, self.products,
-                                                  base_url=board.transport.base_url, session=board.transport.session,
-                                                  timeout=board.transport.timeout,
-                                                  deadline=board.transport.deadline)
-        self.adapter = RequestAdapter(self.request)
-        self.state = job_state(self.adapter.job_key(), self.products)
-        me = weakref.WeakMethod(self._on_state)
-        self._unobserve = self.state.observe(lambda state, changed: (m := me()) and m())
-        self.result: Optional[tuple] = None
-        self.error = ""
-        self.panel: Optional[CancelPanel] = None
+    Parameters
+    ----------
+    parts : RowParts
+        The board's shared layouts and styles.
+    entry : JobEntry
+        The job shown first.
+    ticked : callable
+        ``ticked(job_id)`` -> whether the job is ticked on the board.
+    on_tick, on_details : callable
+        ``on_tick(entry, value)`` when the user ticks or unticks the row;
+        ``on_details(entry, opened)`` when the Details button is pressed.
+    lock : lock
+        The board's lock: binding and rendering never interleave.
+    """
 
-        self.checkbox = widgets.Checkbox(value=False, indent=False, description=f"{self.job_id}",
-                                         layout=widgets.Layout(width="110px"))
-        self.checkbox.observe(lambda _c: board.job_ticked(), names=["value"])
-        self.toggle = widgets.ToggleButton(value=False, description="Details", icon="chevron-down",
-                                           layout=widgets.Layout(width="auto", min_width="100px"))
-        self.toggle.add_class("xrtw-job-details")
-        self.toggle.observe(self._on_toggle, names=["value"])
-        self.summary = widgets.HTML(layout=widgets.Layout(flex="1 1 auto"))
-        self.header = widgets.HBox([self.checkbox, self.summary, self.toggle], layout=widgets.Layout(width="100%"))
-        self.header.add_class("xrtw-row")
-        self.header.add_class("xrtw-job")
-        self.header.add_class(f"xrtw-job-{self.job_id}")
-        self.detail = widgets.VBox(layout=widgets.Layout(display="none", margin="0 0 0 24px"))
-        self.box = widgets.VBox([self.header, self.detail])
-        self.box.add_class(f"xrtw-job-box-{self.job_id}")
-        self._slug = ""
-        self.render()
+    def __init__(self, parts: RowParts, entry: JobEntry, *, ticked: Callable[[int], bool],
+                 on_tick: Callable[[JobEntry, bool], None], on_details: Callable[[JobEntry, bool], None],
+                 lock: Any = None) -> None:
+        self._ticked = ticked
+        self._on_tick = on_tick
+        self._on_details = on_details
+        self._lock = lock if lock is not None else threading.RLock()
+        self._binding = False
+        self._unobserve: Callable[[], None] = lambda: None
+        self.entry = entry
+        slug = row_slug(entry)
+        self.checkbox = widgets.Checkbox(value=ticked(entry.job_id), description=str(entry.job_id), indent=False,
+                                         disabled=self._untickable(entry), layout=parts.checkbox_layout,
+                                         style=parts.checkbox_style, _dom_classes=("xrtw-job-tick",))
+        self.summary = widgets.HTML(summary_html(entry), layout=parts.summary_layout, style=parts.html_style,
+                                    _dom_classes=("xrtw-job-summary",))
+        self.toggle = widgets.ToggleButton(value=entry.panel is not None, description="Details",
+                                           icon="chevron-up" if entry.panel is not None else "chevron-down",
+                                           tooltip=f"Show the products of job {entry.job_id}",
+                                           layout=parts.toggle_layout, style=parts.toggle_style,
+                                           _dom_classes=("xrtw-job-details",))
+        self.header = widgets.HBox([self.checkbox, self.summary, self.toggle], layout=parts.row_layout,
+                                   _dom_classes=self._classes(entry, slug))
+        self._slug = slug
+        self.checkbox.observe(self._checkbox_changed, names=["value"])
+        self.toggle.observe(self._toggle_changed, names=["value"])
+        entry.row = self
+        self._follow(entry)
 
-    # -- state: the job's shared record --------------------------------------------------------
+    @staticmethod
+    def _classes(entry: JobEntry, slug: str) -> tuple[str, ...]:
+        return ("xrtw-row", "xrtw-job", f"xrtw-job-{entry.job_id}", f"xrtw-status-{slug}")
+
+    @staticmethod
+    def _untickable(entry: JobEntry) -> bool:
+        return entry.knowledge in (FINAL, GONE)
+
     @property
-    def statuses(self) -> dict:
-        """Long name -> what is known of it, as plain data (only products the server has told about).
+    def widgets(self) -> tuple[widgets.Widget, ...]:
+        """The row's own widget models (its layouts and styles are the board's)."""
+        return (self.header, self.checkbox, self.summary, self.toggle)
 
-        Read from the job's shared record: what every view of this job shows.
-        """
-        return {n: plain_status(s) for n, s in self.state.statuses.items() if s.family != "local"}
+    # -- binding ---------------------------------------------------------------------------------
+    def _follow(self, entry: JobEntry) -> None:
+        me = weakref.WeakMethod(self._state_changed)
+        self._unobserve = entry.state.observe(lambda state, changed: (m := me()) and m(state))
 
-    @property
-    def stale(self) -> bool:
-        """Whether nothing has been learned of any product yet."""
-        return all(s.family == "local" for s in self.state.statuses.values())
+    def bind(self, entry: JobEntry) -> None:
+        """Show ``entry`` (the same one again re-renders it): changed traits only, one message per widget."""
+        with self._lock:
+            if entry is not self.entry:
+                self._unobserve()
+                if self.entry.row is self:
+                    self.entry.row = None
+                self.entry = entry
+                entry.row = self
+                self._follow(entry)
+            self.render()
 
-    @property
-    def finished(self) -> bool:
-        """True when no product can still be cancelled (or the job's products are no longer held)."""
-        if not self.products:
-            return True
-        if self.info.get("hasProd") is False and self.stale:
-            return True  # the products were built and have since been deleted: nothing to cancel
-        return not self.state.unfinished()
+    def release(self) -> None:
+        """Stop following the job (the row leaves the page, or the board closes)."""
+        with self._lock:
+            self._unobserve()
+            self._unobserve = lambda: None
+            if self.entry.row is self:
+                self.entry.row = None
 
-    def unfinished(self) -> list[str]:
-        return [n for n in self.state.unfinished() if n in self.products]
+    def render(self) -> None:
+        """Bring the widgets up to date with the entry and its record (only what changed is sent)."""
+        with self._lock:
+            entry = self.entry
+            slug = row_slug(entry)
+            self._binding = True
+            try:
+                with self.checkbox.hold_sync():
+                    self.checkbox.description = str(entry.job_id)
+                    self.checkbox.value = self._ticked(entry.job_id)
+                    self.checkbox.disabled = self._untickable(entry)
+                self.summary.value = summary_html(entry)
+                opened = entry.panel is not None
+                with self.toggle.hold_sync():
+                    self.toggle.value = opened
+                    self.toggle.icon = "chevron-up" if opened else "chevron-down"
+                    self.toggle.tooltip = f"Show the products of job {entry.job_id}"
+                classes = self._classes(entry, slug)
+                if tuple(self.header._dom_classes) != classes:
+                    self.header._dom_classes = classes
+                self._slug = slug
+            finally:
+                self._binding = False
+
+    def _state_changed(self, state: Any) -> None:
+        with self._lock:
+            if self.entry._state is state:
+                self.render()
+
+    # -- the user ------------------------------------------------------------------------------
+    def _checkbox_changed(self, change: dict) -> None:
+        if not self._binding:
+            self._on_tick(self.entry, bool(change["new"]))
+
+    def _toggle_changed(self, change: dict) -> None:
+        if not self._binding:
+            self._on_details(self.entry, bool(change["new"]))
 
     def close(self) -> None:
-        """Stop following the job's record, and close the row's Details panel if it was opened."""
-        self._unobserve()
-        if self.panel is not None:
-            self.panel.close()
+        """Close the row's own widgets (the shared layouts and styles are the board's to close)."""
+        self.release()
+        for w in self.widgets:
+            w.close()
 
-    def _on_state(self) -> None:
-        if not self.board.closed:
-            self.render()
 
-    # -- panel ---------------------------------------------------------------------------------
-    def ensure_panel(self) -> CancelPanel:
-        if self.panel is None:
-            # The panel reads and writes the same record as this row: the two always agree.
-            self.panel = CancelPanel(self.request, confirm=True, executor=self.board.pool,
-                                     deadline=self.board.transport.deadline, refresh_on_display=False,
-                                     title=f"Job {self.job_id}: {self.info.get('Name', '')}")
-            self.panel.style_sheet.value = ""  # the board carries the stylesheet once
-            self.detail.children = (self.panel,)
-        return self.panel
+#: The board's own rules, after the shared stylesheet: rows wrap instead of scrolling sideways.
+BOARD_CSS = """
+.xrtw-board .xrtw-job{flex-wrap:wrap;align-items:center;gap:0 .5em}
+.xrtw-board .xrtw-job-summary{min-width:0}
+.xrtw-board .xrtw-job-summary .widget-html-content{white-space:normal;overflow-wrap:anywhere;line-height:1.4}
+.xrtw-board .xrtw-toolbar{flex-wrap:wrap;gap:.25em .5em;align-items:center}
+.xrtw-board .xrtw-nowrap{white-space:nowrap}
+"""
 
-    def _on_toggle(self, change: dict) -> None:
-        try:
-            if change["new"]:
-                self.ensure_panel()
-            self.detail.layout.display = "flex" if change["new"] else "none"
-            self.toggle.icon = "chevron-up" if change["new"] else "chevron-down"
-        except Exception as exc:
-            self.board.show_error(f"Could not open job {self.job_id}: {exc}")
 
-    def selected_products(self) -> list[str]:
-        """What a bulk cancel asks for this job: the products ticked in its panel, else all of a ticked job."""
-        if self.panel is not None and self.panel.selected:
-            return list(self.panel.selected)
-        if self.checkbox.value:
-            return self.unfinished() or list(self.products)
-        return []
-
-    # -- actions (called from the board) -------------------------------------------------------
-    def cancel(self, names: list[str]) -> Future:
-        if self.panel is not None:
-            return self.panel.cancel(names)
-        return self.board.pool.submit(self._cancel, tuple(names))
-
-    def refresh(self) -> Future:
-        names = self.unfinished()
-        if self.panel is not None:
-            return self.panel.refresh()
-        return self.board.pool.submit(self._status, tuple(names))
-
-    def _cancel(self, names: tuple[str, ...]) -> tuple[int, dict]:
-        """In the board's pool: one cancel request, then one status request for what it did not cancel."""
-        outcome = self.adapter.cancel_outcome(names)
-        follow_up = self.state.apply_cancel(outcome)
-        if follow_up:
-            self.state.apply_status(self.adapter.status_outcome(follow_up))
-        return outcome.as_pair()
-
-    def _status(self, names: tuple[str, ...]) -> dict:
-        outcome = self.adapter.status_outcome(names)
-        self.state.apply_status(outcome)
-        if outcome.error:
-            return {"ERROR": outcome.error}
-        return {n: {"statusCode": s.code, "statusText": s.text} for n, s in outcome.statuses.items()}
-
-    def apply_cancel(self, names: list[str], value: Any) -> None:
-        if value is None:  # the panel refused locally (nothing sent)
-            return
-        ok, per = value
-        self.result = (ok, per)
-        self.error = str(per["ERROR"]) if "ERROR" in per else ""
-        self.checkbox.value = False
-        self.render()
-
-    def apply_status(self, names: list[str], value: Any) -> None:
-        if value is None:
-            return
-        if isinstance(value, dict) and "ERROR" in value:
-            self.error = str(value["ERROR"])
-            self.render()
-            raise XRTError(self.error)
-        self.error = ""
-        self.render()
-
-    # -- rendering -----------------------------------------------------------------------------
-    def render(self) -> None:
-        info = self.info
-        held = "products held" if info.get("hasProd") else "products no longer held"
-        parts = []
-        statuses = self.state.statuses
-        for name in self.products:
-            status = statuses[name]
-            if status.family != "local":
-                parts.append(f'<span title="{escape(status.info.meaning)} ({escape(status.raw)})">{escape(name)} '
-                             f'<span aria-hidden="true">{status.icon}</span> {escape(status.words)}</span>')
-            else:
-                parts.append(escape(name))
-        stale = ' <i class="xrtw-stale">(status not checked yet)</i>' if self.stale else ""
-        result = ""
-        if self.result is not None:
-            rc = codes.lookup("cancel_result", self.result[0])
-            result = f" · <b>{rc.icon} {escape(rc.label)} (ok = {escape(self.result[0])})</b>"
-        error = f' · <span class="xrtw-job-error">⚠ {escape(self.error)}</span>' if self.error else ""
-        self.summary.value = (f"<b>{escape(info.get('Name', ''))}</b> · submitted {escape(info.get('DateSubmitted', ''))}"
-                              f" · {held}<br>{' · '.join(parts) or 'no products'}{stale}{result}{error}")
-        slug = self._row_slug()
-        if slug != self._slug:
-            set_classes(self.header, add=(f"xrtw-status-{slug}",),
-                        remove=(f"xrtw-status-{self._slug}",) if self._slug else ())
-            self._slug = slug
-        self.checkbox.disabled = self.finished
-
-    def _row_slug(self) -> str:
-        """The job row's colour: its last cancel result, else its least advanced product's status."""
-        if self.result is not None:
-            return codes.lookup("cancel_result", self.result[0]).slug
-        if self.error:
-            return "unknown-code"
-        if self.stale:
-            return "not-checked"
-        if self.finished:
-            return "complete"
-        return "running"
+def style_block() -> str:
+    """The board's own rules as a ``<style>`` block."""
+    return f"<style>{BOARD_CSS}</style>"

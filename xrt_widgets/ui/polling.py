@@ -1,4 +1,4 @@
-"""When a board polls next: the interval the service asks for, a back-off on errors, one pending timer.
+"""When a board polls, and whom it asks: the interval, a back-off on errors, one pending timer, the rule.
 
 Held by :class:`~xrt_widgets.ui.board.JobBoard`. The service asks clients
 not to poll more often than every 10 s and suggests once a minute; after a
@@ -6,14 +6,19 @@ failed poll the wait doubles, up to 15 minutes, and a good poll brings it
 back to the interval. The timer is injectable (``timer_factory(seconds,
 callback)`` -> an object with ``start()`` and ``cancel()``), so tests drive
 polling without sleeping.
+
+:func:`next_to_ask` is the rule of a board's refresh, as plain data: the
+jobs shown that are not known to be finished, then only what the active-job
+count says is still to be found elsewhere, with a budget per refresh.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Collection, Iterable, Mapping, Optional
 
-__all__ = ["Poller", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF"]
+__all__ = ["Poller", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF", "next_to_ask",
+           "UNKNOWN", "UNFINISHED", "FINAL", "GONE", "KNOWLEDGE"]
 
 MIN_INTERVAL = 10.0
 DEFAULT_INTERVAL = 60.0
@@ -81,3 +86,70 @@ class Poller:
     def _fire(self) -> None:
         self._timer = None
         self._on_due()
+
+
+# -- whom a refresh asks ------------------------------------------------------------------------------
+
+#: Nothing has been learned of the job from the server yet.
+UNKNOWN = "unknown"
+#: The server said at least one of its products is not final (queued, running, ...).
+UNFINISHED = "unfinished"
+#: The server said every one of its products is final (built, failed, cancelled).
+FINAL = "final"
+#: Never asked, but the listing says its products are no longer held: there is nothing left to cancel.
+GONE = "gone"
+KNOWLEDGE = (UNKNOWN, UNFINISHED, FINAL, GONE)
+
+
+def next_to_ask(order: Iterable[int], page: Iterable[int], knowledge: Mapping[int, str], asked: Collection[int],
+                active: Optional[int], *, batch: int, budget: int) -> list[int]:
+    """The next jobs one refresh asks about (their status), or [] when the refresh is done.
+
+    A refresh calls this again after each answer, with ``asked`` grown and
+    ``knowledge`` updated, until it returns [].
+
+    Parameters
+    ----------
+    order : iterable of int
+        Every listed JobID, newest first (the listing's order).
+    page : iterable of int
+        The JobIDs shown (the current page).
+    knowledge : mapping
+        JobID -> one of :data:`KNOWLEDGE`; a JobID missing from it is :data:`UNKNOWN`.
+    asked : collection of int
+        The JobIDs this refresh has asked about already (each is asked once).
+    active : int or None
+        The user's active-job count (``getNumJobs``), or None if it failed.
+    batch : int
+        How many jobs not asked yet to look at together while searching for active jobs.
+    budget : int
+        The most jobs off the page this refresh may ask about while searching.
+
+    Returns
+    -------
+    list of int
+        1. the page's jobs not known to be final (and not :data:`GONE`);
+        2. then, when more jobs are known to be unfinished than the count
+           says are active, those off the page (some have finished);
+        3. then, while fewer are known than the count says, up to ``batch``
+           jobs not asked yet, newest first, until ``budget`` is spent;
+        none of them asked before in this refresh.
+    """
+    def know(job: int) -> str:
+        return knowledge.get(job, UNKNOWN)
+
+    shown = list(page)
+    first = [j for j in shown if j not in asked and know(j) in (UNKNOWN, UNFINISHED)]
+    if first or active is None:
+        return first
+    on_page = set(shown)
+    jobs = list(order)
+    unfinished = [j for j in jobs if know(j) == UNFINISHED]
+    if len(unfinished) > active:
+        return [j for j in unfinished if j not in on_page and j not in asked]
+    if len(unfinished) == active:
+        return []
+    left = budget - sum(1 for j in asked if j not in on_page)
+    if left <= 0:
+        return []
+    return [j for j in jobs if know(j) == UNKNOWN and j not in asked and j not in on_page][:min(batch, left)]
