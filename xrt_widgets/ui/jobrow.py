@@ -131,7 +131,7 @@ class JobRow:
                                     _dom_classes=("xrtw-job-summary",))
         self.toggle = widgets.ToggleButton(value=entry.panel is not None, description="Details",
                                            icon="chevron-up" if entry.panel is not None else "chevron-down",
-                                           tooltip=f"Show the products of job {entry.job_id}",
+                                           tooltip="Show or hide this job's products",
                                            layout=parts.toggle_layout, style=parts.toggle_style,
                                            _dom_classes=("xrtw-job-details",))
         self.header = widgets.HBox([self.checkbox, self.summary, self.toggle], layout=parts.row_layout,
@@ -196,7 +196,6 @@ class JobRow:
                 with self.toggle.hold_sync():
                     self.toggle.value = opened
                     self.toggle.icon = "chevron-up" if opened else "chevron-down"
-                    self.toggle.tooltip = f"Show the products of job {entry.job_id}"
                 classes = self._classes(entry, slug)
                 if tuple(self.header._dom_classes) != classes:
                     self.header._dom_classes = classes
