@@ -35,19 +35,18 @@ from ..products import resolve
 from ..protocol import ListingResult, parse_listing
 from ..request import count_active_jobs_with, list_jobs_with
 from .actions import ActionRunner
-from .html import escape, stylesheet
-from .joblist import Filters, JobEntry, matches, may_be_active, names_of, page_count, page_of
-from .jobrow import JobRow, RowParts, style_block
+from .html import escape
+from .joblist import Filters, JobEntry, bulk_summary, matches, may_be_active, names_of, page_count, page_of
+from .boardparts import PAGE_SIZES, build_controls
+from .jobrow import JobRow, RowParts
 from .panel import CancelPanel
 from .parts import Parts, close_all, set_classes, shown
-from .polling import DEFAULT_INTERVAL, MAX_BACKOFF, MIN_INTERVAL, UNFINISHED, UNKNOWN, Poller, next_to_ask
+from .polling import DEFAULT_INTERVAL, MAX_BACKOFF, MIN_INTERVAL, UNFINISHED, UNKNOWN, Poller, refresh_rounds
 
 __all__ = ["JobBoard", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF", "PAGE_SIZES"]
 
 #: A backstop for one bulk action of the board (each of its requests has the board's own deadline).
 _BULK_DEADLINE = 3600.0
-#: The page sizes offered; any size from 1 to the last one may be set in code.
-PAGE_SIZES = (10, 25, 50, 100)
 
 
 class _Results(dict):
@@ -143,53 +142,7 @@ class JobBoard(widgets.VBox):
         self._row_parts = RowParts()
         p = self._parts = Parts()
 
-        self.style_sheet = widgets.HTML(stylesheet() + style_block(), layout=widgets.Layout(display="none"))
-        self.title = p.html(f"<b>UKSSDC jobs of {escape(user)}</b>", "xrtw-board-title")
-        self.quota = p.html("Active jobs: not checked yet", "xrtw-quota")
-        self.since = p.html("Not refreshed yet", "xrtw-since")
-
-        self.reload_button = p.button("Reload list", "xrtw-board-reload", icon="list")
-        self.refresh_button = p.button("Refresh", "xrtw-board-refresh", icon="refresh")
-        self.cancel_button = p.button("Cancel selected", "xrtw-board-cancel", icon="ban", button_style="danger")
-        self.auto_toggle = widgets.ToggleButton(value=False, description="Auto-refresh", icon="clock-o",
-                                                layout=p.auto, _dom_classes=("xrtw-board-auto",))
-        self.busy_indicator = p.html("", "xrtw-busy")
-        self.actions = p.hbox([self.reload_button, self.refresh_button, self.cancel_button, self.auto_toggle,
-                               self.busy_indicator], "xrtw-toolbar", "xrtw-board-actions")
-
-        self.select_unfinished_button = p.button("Select unfinished", "xrtw-board-select-unfinished",
-                                                 icon="check-square-o",
-                                                 tooltip="Tick every job that may still be running, on every page")
-        self.select_none_button = p.button("Select none", "xrtw-board-select-none", icon="square-o")
-        self.unfinished_box = p.checkbox("Unfinished only", "xrtw-filter-unfinished")
-        self.cancellable_box = p.checkbox("Cancellable only", "xrtw-filter-cancellable")
-        self.text_box = widgets.Text(placeholder="Name or JobID", description="Filter", continuous_update=False,
-                                     layout=widgets.Layout(width="16em"), _dom_classes=("xrtw-filter-text",))
-        self.filters_bar = p.hbox([self.select_unfinished_button, self.select_none_button, self.unfinished_box,
-                                   self.cancellable_box, self.text_box], "xrtw-toolbar", "xrtw-board-filters")
-
-        self.confirm_text = p.html("", "xrtw-confirm-text")
-        self.confirm_button = p.button("Confirm", "xrtw-board-confirm", icon="check", button_style="danger")
-        self.back_button = p.button("Back", "xrtw-board-back", icon="arrow-left")
-        self.confirm_box = p.hbox([self.confirm_text, self.confirm_button, self.back_button], "xrtw-toolbar",
-                                  "xrtw-board-confirm-bar", hidden=True)
-        self.summary = p.html("", "xrtw-summary", "xrtw-board-summary", hidden=True)
-        self.error_line = p.html("", "xrtw-error", hidden=True)
-        self.listing_line = p.html("", "xrtw-listing-note", hidden=True)
-        self.elsewhere_text = p.html("", "xrtw-elsewhere-text")
-        self.show_elsewhere_button = p.button("Show them", "xrtw-board-show-active", icon="filter")
-        self.elsewhere = p.hbox([self.elsewhere_text, self.show_elsewhere_button], "xrtw-toolbar",
-                                "xrtw-board-elsewhere", hidden=True)
-        self.jobs_box = p.vbox((), "xrtw-jobs")
-
-        self.prev_button = p.button("Newer", "xrtw-board-prev", icon="chevron-left")
-        self.next_button = p.button("Older", "xrtw-board-next", icon="chevron-right")
-        self.page_label = p.html("", "xrtw-page-label")
-        self.page_size_box = widgets.Dropdown(options=[(str(n), n) for n in PAGE_SIZES], value=25,
-                                              description="Per page", layout=widgets.Layout(width="10em"),
-                                              _dom_classes=("xrtw-page-size",))
-        self.pager = p.hbox([self.prev_button, self.page_label, self.next_button, self.page_size_box],
-                            "xrtw-toolbar", "xrtw-board-pager")
+        build_controls(self, user, p)
 
         self.reload_button.on_click(lambda _b: self._guard(self.reload))
         self.refresh_button.on_click(lambda _b: self._guard(self.refresh))
@@ -473,28 +426,27 @@ class JobBoard(widgets.VBox):
             with self._lock:
                 order = list(self.entries)
                 page = self.page_jobs()
-            asked: list[int] = []
-            failures: list[str] = []
-            while True:
-                knowledge = {j: e.knowledge for j, e in self.entries.items()}
-                batch = next_to_ask(order, page, knowledge, set(asked), active, batch=self.max_workers,
-                                    budget=self.search_budget)
-                if not batch:
-                    break
-                asked.extend(batch)
-                futures = [(self.entries[j], self._ask(self.entries[j])) for j in batch]
-                for entry, fut in futures:
-                    try:
-                        problem = fut.result()
-                    except Exception as exc:
-                        problem = f"{type(exc).__name__}: {exc}"
-                    if entry.panel is not None and entry.panel.error:
-                        problem = entry.panel.error
-                    if problem:
-                        failures.append(f"job {entry.job_id}: {problem}")
+            asked, failures = refresh_rounds(order, page, lambda: {j: e.knowledge for j, e in self.entries.items()},
+                                             active, self._ask_many, batch=self.max_workers,
+                                             budget=self.search_budget)
             return asked, failures, active
 
         return self._start("refresh", "Refreshing…", work, self._apply_refresh)
+
+    def _ask_many(self, job_ids: list[int]) -> list[str]:
+        """Ask about these jobs at once (the bounded pool); wait; say which failed and why."""
+        futures = [(self.entries[j], self._ask(self.entries[j])) for j in job_ids]
+        failures = []
+        for entry, fut in futures:
+            try:
+                problem = fut.result()
+            except Exception as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            if entry.panel is not None and entry.panel.error:
+                problem = entry.panel.error
+            if problem:
+                failures.append(f"job {entry.job_id}: {problem}")
+        return failures
 
     def _ask(self, entry: JobEntry) -> Future:
         """One status request for the job's unfinished products (through its panel when open)."""
@@ -711,19 +663,8 @@ class JobBoard(widgets.VBox):
     def _apply_bulk(self, results: _Results) -> None:
         self._show_quota(results.active)
         self.results = {**self.results, **results}
-        oks = [v[0] for v in results.values()]
+        text, slug = bulk_summary(results)
         failed = [j for j, v in results.items() if v[0] == -1]
-        text = (f"{sum(1 for o in oks if o == 1)} of {len(oks)} jobs fully cancelled, "
-                f"{sum(1 for o in oks if o == 2)} partly, {sum(1 for o in oks if o == 0)} not at all"
-                + (f"; {len(failed)} failed ({', '.join(map(str, failed))})" if failed else ""))
-        if failed:
-            slug = "http-error"
-        elif all(o == 1 for o in oks):
-            slug = "ok"
-        elif all(o == 0 for o in oks):
-            slug = "not-cancelled"
-        else:
-            slug = "partial"
         with self.summary.hold_sync():
             self.summary.value = f'<span role="status">{escape(text)}</span>'
             set_classes(self.summary, add=(f"xrtw-result-{slug}",),

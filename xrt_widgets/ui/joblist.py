@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .jobrow import JobRow
     from .panel import CancelPanel
 
-__all__ = ["JobEntry", "Filters", "matches", "page_of", "page_count", "may_be_active", "names_of"]
+__all__ = ["JobEntry", "Filters", "matches", "page_of", "page_count", "may_be_active", "names_of", "bulk_summary"]
 
 
 class JobEntry:
@@ -211,3 +211,19 @@ def names_of(entries: Iterable[JobEntry], selection: dict[int, list[str]], *, fe
         named.append(label)
     more = len(chosen) - len(named)
     return "; ".join(named) + (f" and {more} more" if more > 0 else "")
+
+
+def bulk_summary(results: dict[int, tuple]) -> tuple[str, str]:
+    """A bulk cancel's results (JobID -> (ok, perProduct)) in words, and the slug of the summary's colour."""
+    oks = [v[0] for v in results.values()]
+    failed = [j for j, v in results.items() if v[0] == -1]
+    text = (f"{sum(1 for o in oks if o == 1)} of {len(oks)} jobs fully cancelled, "
+            f"{sum(1 for o in oks if o == 2)} partly, {sum(1 for o in oks if o == 0)} not at all"
+            + (f"; {len(failed)} failed ({', '.join(map(str, failed))})" if failed else ""))
+    if failed:
+        return text, "http-error"
+    if all(o == 1 for o in oks):
+        return text, "ok"
+    if all(o == 0 for o in oks):
+        return text, "not-cancelled"
+    return text, "partial"

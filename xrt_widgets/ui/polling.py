@@ -18,7 +18,7 @@ import threading
 from typing import Any, Callable, Collection, Iterable, Mapping, Optional
 
 __all__ = ["Poller", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF", "next_to_ask",
-           "UNKNOWN", "UNFINISHED", "FINAL", "GONE", "KNOWLEDGE"]
+           "UNKNOWN", "UNFINISHED", "FINAL", "GONE", "KNOWLEDGE", "refresh_rounds"]
 
 MIN_INTERVAL = 10.0
 DEFAULT_INTERVAL = 60.0
@@ -153,3 +153,23 @@ def next_to_ask(order: Iterable[int], page: Iterable[int], knowledge: Mapping[in
     if left <= 0:
         return []
     return [j for j in jobs if know(j) == UNKNOWN and j not in asked and j not in on_page][:min(batch, left)]
+
+
+def refresh_rounds(order: Iterable[int], page: Iterable[int], knowledge: Callable[[], Mapping[int, str]],
+                   active: Optional[int], ask: Callable[[list[int]], list[str]], *, batch: int,
+                   budget: int) -> tuple[list[int], list[str]]:
+    """One refresh: :func:`next_to_ask`, ``ask`` them (all at once), learn, and again until it says [].
+
+    ``knowledge()`` gives what is known now (it changes as answers land);
+    ``ask(job_ids)`` asks about those jobs and returns the failures as text.
+    Returns the JobIDs asked, in order, and every failure.
+    """
+    order, page = list(order), list(page)
+    asked: list[int] = []
+    failures: list[str] = []
+    while True:
+        wanted = next_to_ask(order, page, knowledge(), set(asked), active, batch=batch, budget=budget)
+        if not wanted:
+            return asked, failures
+        asked.extend(wanted)
+        failures.extend(ask(wanted))
