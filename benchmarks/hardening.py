@@ -54,8 +54,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional
+from functools import partial
+from typing import Any
 
 USER = "hardening-bench@example.org"
 BOARD_USER = "board-hardening@example.org"
@@ -218,7 +220,7 @@ class NetworkGuard:
         self._real_connect = socket.socket.connect
         self._real_connect_ex = socket.socket.connect_ex
 
-    def install(self) -> "NetworkGuard":
+    def install(self) -> NetworkGuard:
         guard = self
 
         def getaddrinfo(host, *args, **kwargs):
@@ -278,7 +280,7 @@ CRAFTED = (
     "http://127.0.0.1:{port}/user_\tobjects{n}",
     "http://127.0.0.1:{port}/\nuser_objects{n}",
     "http://127.0.0.%31:{port}/user_objects{n}",
-    "http://１２７.0.0.1:{port}/user_objects{n}",
+    "http://\uff11\uff12\uff17.0.0.1:{port}/user_objects{n}",  # fullwidth digits
     "http://127.0.0.1:{port}:{port}/user_objects{n}",
     "http://[::1:{port}/user_objects{n}",
     "http://127.0.0.1:{port}\x00/user_objects{n}",
@@ -411,11 +413,11 @@ def bench_proxies(table: Table, sizes: Sizes, emu, guard: NetworkGuard) -> None:
     cases = [(name, (name,)) for name in PROXY_VARIABLES] + [("all six at once", PROXY_VARIABLES)]
     try:
         for label, names in cases:
-            with environment(**{n: listener.url for n in names}):
+            with environment(**dict.fromkeys(names, listener.url)):
                 job = emu.add_job(USER, ["LightCurve"])
                 req = XRTProductRequest.from_job(USER, job, ["LightCurve"], base_url=emu.base_url)
                 seen0, sent0 = listener.accepted, emu.request_count("cancel")
-                ok, per = req.cancelProducts()
+                ok, _per = req.cancelProducts()
                 listener.wait_quiet()
                 received = listener.accepted - seen0
                 reached = emu.request_count("cancel") - sent0
@@ -812,9 +814,9 @@ def bench_text(table: Table, sizes: Sizes, emu) -> None:
             worst = ("", 0.0, 0.0)
             for shape, make in shapes.items():
                 large_input, small_input = make(size), make(small)
-                large_t = best_time(lambda: func(large_input))
+                large_t = best_time(partial(func, large_input))
                 if large_t >= worst[1]:
-                    small_t = best_time(lambda: func(small_input))
+                    small_t = best_time(partial(func, small_input))
                     worst = (shape, large_t, small_t)
         finally:
             markup.PAGE_PREFIX = real_prefix
@@ -872,7 +874,7 @@ def listing_entries(n: int, hostile: bool) -> list:
         if hostile:
             kind = i % 5
             if kind == 0:
-                e = {**e, "JobID": str(100_000 + i % 50), **{name: "true" for name in LISTING_PRODUCTS}}  # PHP, repeats
+                e = {**e, "JobID": str(100_000 + i % 50), **dict.fromkeys(LISTING_PRODUCTS, "true")}  # PHP, repeats
             elif kind == 1:
                 e = {**e, "JobID": "9" * 5000}
             elif kind == 2:
@@ -918,7 +920,7 @@ def bench_listing(table: Table, sizes: Sizes, emu) -> None:
         label = "hostile (PHP flags, repeats, 5000-digit IDs, 10 kB strings, bad flags)" if hostile else "well-formed"
         say(f"listing: parse_listing of {len(jobs)} {label} entries")
         result = parse_listing(jobs)
-        took = best_time(lambda: parse_listing(jobs))
+        took = best_time(partial(parse_listing, jobs))
         rows.append(
             Row(
                 f"parse_listing, {len(jobs)} entries, {label}",
@@ -934,7 +936,7 @@ def bench_listing(table: Table, sizes: Sizes, emu) -> None:
             f"board reload, {sizes.board_jobs} jobs: worst wait for board._lock",
             ms(worst),
             "ms",
-            f"while the reload ran (main thread takes the lock every 2 ms)",
+            "while the reload ran (main thread takes the lock every 2 ms)",
         )
     )
     rows.append(
@@ -1001,7 +1003,7 @@ def machine() -> str:
     from xrt_widgets import __version__
 
     try:
-        load = "; load average %.2f %.2f %.2f at the end" % os.getloadavg()
+        load = "; load average {:.2f} {:.2f} {:.2f} at the end".format(*os.getloadavg())
     except OSError:
         load = ""
     return (
@@ -1011,7 +1013,7 @@ def machine() -> str:
     )
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check that the script runs")
     args = parser.parse_args(argv)
@@ -1032,7 +1034,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             bench_listing(table, sizes, emu)
     finally:
         guard.uninstall()
-    outside = [b for b in guard.blocked]
+    outside = list(guard.blocked)
     table.notes.append(
         f"network guard: {len(guard.lookups)} DNS lookups and {len(guard.connects)} connects in "
         f"this process; {len(outside)} refused for not being loopback"
@@ -1041,7 +1043,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     wall = time.perf_counter() - started
     print(machine())
     print(
-        f"command: {' '.join([os.path.relpath(sys.executable) if sys.executable else 'python'] + sys.argv)}"
+        f"command: {' '.join([os.path.relpath(sys.executable) if sys.executable else 'python', *sys.argv])}"
         f"{'  (QUICK: tiny sizes, the figures mean nothing)' if args.quick else ''}"
     )
     print(table.render())

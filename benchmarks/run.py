@@ -33,9 +33,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
 USER = "bench@example.org"
 BOARD_USER = "board-bench@example.org"
@@ -635,7 +636,7 @@ def machine() -> str:
     except Exception:
         swift_version = "?"
     try:
-        load = "load average %.2f %.2f %.2f" % os.getloadavg()
+        load = "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     except OSError:
         load = ""
     return (
@@ -646,7 +647,7 @@ def machine() -> str:
     )
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tiny size, to check that the script runs")
     args = parser.parse_args(argv)
@@ -674,7 +675,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     wall = time.perf_counter() - started
     print(machine())
     print(
-        f"command: {' '.join([os.path.relpath(sys.executable) if sys.executable else 'python'] + sys.argv)}"
+        f"command: {' '.join([os.path.relpath(sys.executable) if sys.executable else 'python', *sys.argv])}"
         f"{'  (QUICK: tiny sizes, the figures mean nothing)' if args.quick else ''}"
     )
     print(table.render())

@@ -183,7 +183,8 @@ def test_one_session_one_connection(emu, transport):
         transport.post("count", {"UserID": USER})
     assert emu.request_count("count") == 5
     pools = transport.session.adapters["http://"].poolmanager.pools
-    opened = [pools[key].num_connections for key in pools.keys()]
+    # urllib3's pool container refuses iteration (not thread-safe) but gives keys()
+    opened = [pools[key].num_connections for key in pools.keys()]  # noqa: SIM118
     assert opened == [1]  # every request after the first reused the connection
 
 
@@ -424,7 +425,7 @@ def _raised_while_handling(outer: BaseException, inner: BaseException) -> BaseEx
         try:
             raise inner
         except BaseException:
-            raise outer
+            raise outer  # noqa: B904 - implicit chaining (__context__ only) is what requests does
     except BaseException as exc:
         return exc
 

@@ -22,7 +22,8 @@ from support import DEFAULT_BASE_URL, GLOBALS, USER, XSS
 
 PAYLOADS = [XSS, "<script>alert(1)</script>", '"><svg onload=alert(1)>']
 #: For the progress texts, whose <em>/<strong>/<code> markup is kept: payloads that abuse that whitelist.
-PROGRESS_PAYLOADS = PAYLOADS + [
+PROGRESS_PAYLOADS = [
+    *PAYLOADS,
     "<em onmouseover=alert(1)>x</em>",
     "<em><img src=x onerror=alert(1)></em>",
     "<code><script>alert(1)</script></code>",
@@ -125,7 +126,7 @@ def test_cancel_text_is_inert(emu, make_request, payload):
     req = make_request("LightCurve", "Spectrum")
     emu.set_text(req.JobID, "LightCurve", cancelText=payload)
     panel = CancelPanel(req)
-    ok, per = panel.cancel(["LightCurve"]).result(timeout=10)
+    _ok, per = panel.cancel(["LightCurve"]).result(timeout=10)
     assert per["LightCurve"] == {"code": 0, "text": payload}
     assert payload in visible_text(panel.rows["LightCurve"].state.value)
     assert payload in fallback_text(panel)
@@ -251,7 +252,7 @@ def test_job_page_url_is_inert(emu, url):
     req = XRTProductRequest(USER, base_url=emu.base_url)
     req.setGlobalPars(**GLOBALS)
     req.addLightCurve()
-    assert req.submit() and req.URL == url
+    assert req.submit() and url == req.URL
     panel = CancelPanel(req)
     screen_text(panel)  # a link, if any, is http(s) and its href cannot break out of its quotes
     scan = _Scan()

@@ -15,7 +15,8 @@ from __future__ import annotations
 import html
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 

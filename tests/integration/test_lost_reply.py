@@ -51,7 +51,7 @@ def test_lost_reply_is_reconciled_to_code_0_with_one_status_check(emu, make_requ
     assert cancel["asked"] == ["LightCurve", "Spectrum", "StandardPos"]
     assert cancel["retried"] == 1 and cancel["error"] is None
     assert cancel["server"] == {name: {"code": 1, "text": FINISHED_TEXT} for name in per}  # the retry's own words
-    assert cancel["notes"] == {name: NOTE for name in per}
+    assert cancel["notes"] == dict.fromkeys(per, NOTE)
     assert cancel["returned"] == (ok, per)
     assert status["endpoint"] == "checkProductStatus.php" and status["asked"] == list(per)
     assert status["server"] == {name: {"statusCode": -4, "statusText": STATUS_TEXTS[-4]} for name in per}
@@ -62,7 +62,7 @@ def test_lost_reply_is_reconciled_to_code_0_with_one_status_check(emu, make_requ
 def test_the_history_is_a_copy_and_keeps_the_last_100(emu, make_request):
     req = make_request("LightCurve")
     emu.inject("cancel", "drop_after")
-    ok, per = req.cancelProducts()
+    _ok, per = req.cancelProducts()
     per["LightCurve"]["text"] = "changed by the caller"
     history = req.history
     history[0]["server"].clear()
@@ -163,7 +163,7 @@ def test_the_panel_shows_a_reconciled_cancel_as_cancelled_with_the_note(emu, mak
     emu.reset_counts()
     emu.inject("cancel", "drop_after")
     panel = CancelPanel(req, confirm=False)
-    ok, per = panel.cancel("all").result(timeout=20)
+    ok, _per = panel.cancel("all").result(timeout=20)
     assert ok == 2
     assert "xrtw-status-cancelled" in panel.rows["LightCurve"].state._dom_classes
     # Spectrum's code 1 is followed by one status request of the panel's own: it shows what Spectrum is

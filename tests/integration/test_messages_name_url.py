@@ -35,7 +35,7 @@ def _replace(key: str, value):
     """A ``mutate`` function: every product's entry under ``key`` becomes ``value``."""
 
     def mutate(reply: dict) -> dict:
-        return dict(reply, **{key: {short: value for short in reply[key]}})
+        return dict(reply, **{key: dict.fromkeys(reply[key], value)})
 
     return mutate
 
@@ -223,7 +223,7 @@ def test_a_failed_swifttools_status_check_names_the_url(emu, fault):
 def test_a_wrong_call_of_swifttools_is_still_raised_not_blamed_on_the_server(emu):
     theirs = _theirs(emu.base_url)
     adapter = RequestAdapter(theirs)
-    with pytest.raises(ValueError, match="(?i)image"):
+    with pytest.raises(ValueError, match=r"(?i)image"):
         adapter.cancel(["Image"])  # not in the request: swifttools refuses before sending anything
     assert emu.request_count("cancel") == 0
 

@@ -190,7 +190,7 @@ class _Redirector(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.send_response(self.server.status)
         self.send_header("Location", self.server.location)

@@ -18,7 +18,6 @@ import time
 import pytest
 
 from xrt_widgets import CancelPanel, XRTProductRequest
-
 from xrt_widgets.ui.parts import is_shown
 
 from support import GLOBALS, USER, unanswered_listener
@@ -73,7 +72,7 @@ def panel_error(req) -> str:
     assert ok == -1 and panel.error.startswith(per["ERROR"])  # the panel may add advice after it
     assert html.escape(per["ERROR"]) in panel.error_line.value
     assert is_shown(panel.error_line) and "xrtw-result-http-error" in panel.summary._dom_classes
-    assert not panel.busy and not ("xrtw-is-busy" in panel._dom_classes)
+    assert not panel.busy and "xrtw-is-busy" not in panel._dom_classes
     return per["ERROR"]
 
 

@@ -169,8 +169,8 @@ PROTOCOL_TABLE = [
 
 def test_product_table_is_the_protocols():
     assert [(p.long, p.short, p.flag) for p in products.PRODUCTS] == PROTOCOL_TABLE
-    assert products.LONG_NAMES == tuple(row[0] for row in PROTOCOL_TABLE)
-    assert products.SHORT_NAMES == tuple(row[1] for row in PROTOCOL_TABLE)
+    assert tuple(row[0] for row in PROTOCOL_TABLE) == products.LONG_NAMES
+    assert tuple(row[1] for row in PROTOCOL_TABLE) == products.SHORT_NAMES
     assert all(p.label for p in products.PRODUCTS)
 
 

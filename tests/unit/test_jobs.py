@@ -6,11 +6,12 @@ import threading
 
 import pytest
 
-from support import USER
 from xrt_widgets import codes
 from xrt_widgets.codes import ALREADY_CANCELLED, NOT_CHECKED, NOT_SUBMITTED, Status
 from xrt_widgets.jobs import HISTORY_LENGTH, JobState, forget_jobs, job_state
 from xrt_widgets.outcomes import CancelOutcome, ProductAnswer, StatusOutcome
+
+from support import USER
 
 BASE = "http://127.0.0.1:8/user_objects"
 KEY = (BASE, USER, 42)
@@ -57,7 +58,7 @@ def failed_cancel(ok: int = -1, *names: str) -> CancelOutcome:
 def test_a_submitted_job_starts_not_checked_and_an_unsubmitted_one_not_submitted():
     state = job_state(KEY, ["lc", "StandardPos", "Spectrum"])
     assert state.key == KEY and state.products == PRODUCTS  # long names, product order
-    assert state.statuses == {name: NOT_CHECKED for name in PRODUCTS}
+    assert state.statuses == dict.fromkeys(PRODUCTS, NOT_CHECKED)
     assert state.unfinished() == list(PRODUCTS) and state.history == []
     private = job_state(None, ["Spectrum"])
     assert private.key is None and private.status("Spectrum") == NOT_SUBMITTED
@@ -123,7 +124,7 @@ def test_the_re_run_cell_shares_the_record_and_reads_already_cancelled():
 @pytest.mark.parametrize("code", [1, 2, 3, 4])
 def test_any_other_cancel_code_is_returned_for_a_status_check(state, code):
     state.apply_status(statuses(LightCurve=3))
-    follow_up = state.apply_cancel(cancelled(**{"LightCurve": code, "Spectrum": 0}))
+    follow_up = state.apply_cancel(cancelled(LightCurve=code, Spectrum=0))
     assert follow_up == ["LightCurve"]
     status = state.status("LightCurve")
     assert (status.family, status.code) == ("cancel_code", code)
@@ -136,7 +137,7 @@ def test_the_follow_up_build_status_is_what_the_row_shows_and_the_cancel_answer_
     state, code, words
 ):
     follow_up = state.apply_cancel(cancelled(LightCurve=1))
-    state.apply_status(statuses(learned=101.0, **{name: code for name in follow_up}))
+    state.apply_status(statuses(learned=101.0, **dict.fromkeys(follow_up, code)))
     assert state.status("LightCurve").family == "build_status"
     assert state.status("LightCurve").words == words
     assert [(h["action"], h["codes"]) for h in state.history] == [
