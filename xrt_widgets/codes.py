@@ -32,8 +32,9 @@ worded for a person; the number and its family are secondary
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Any, TypeVar
 
 __all__ = [
     "Code",
@@ -74,7 +75,7 @@ class Code:
     """What one status code means, and how it is shown."""
 
     family: str
-    value: Optional[int]
+    value: int | None
     label: str
     meaning: str
     tone: str
@@ -93,7 +94,11 @@ class Code:
         return not self.slug.startswith("unknown-code")
 
 
-def _table(family: str, rows: list[tuple]) -> dict:
+_Value = TypeVar("_Value", bound="int | None")
+
+
+def _table(family: str, rows: list[tuple[_Value, str, str, str, str, str, bool]]) -> dict[_Value, Code]:
+    """A code table from rows of (value, label, meaning, tone, icon, slug, terminal)."""
     return {
         value: Code(family, value, label, meaning, tone, icon, slug, terminal)
         for value, label, meaning, tone, icon, slug, terminal in rows
@@ -161,7 +166,7 @@ CANCEL_CODE: dict[int, Code] = _table(
     ],
 )
 
-BUILD_STATUS: dict[Optional[int], Code] = _table(
+BUILD_STATUS: dict[int | None, Code] = _table(
     "build_status",
     [
         (-10, "No status", "The server returned no status for this product.", "warning", "?", "no-status", False),
@@ -214,7 +219,8 @@ LOCAL: dict[str, Code] = {
     ]
 }
 
-FAMILIES: dict[str, dict] = {
+#: Family name -> its table. The keys differ by family (ints, None, slugs); a lookup takes any value.
+FAMILIES: dict[str, Mapping[Any, Code]] = {
     "cancel_result": CANCEL_RESULT,
     "cancel_code": CANCEL_CODE,
     "build_status": BUILD_STATUS,
@@ -222,7 +228,7 @@ FAMILIES: dict[str, dict] = {
 }
 
 
-def lookup(family: str, value) -> Code:
+def lookup(family: str, value: object) -> Code:
     """Return the :class:`Code` for ``value`` in ``family``.
 
     A value the protocol does not define gives a "danger" code whose slug is
@@ -256,7 +262,7 @@ def lookup(family: str, value) -> Code:
         )
 
 
-def derive_ok(codes) -> int:
+def derive_ok(codes: Iterable[object]) -> int:
     """The overall cancel result from per-product cancel codes.
 
     All 0 gives 1 (cancelled as asked), some 0 gives 2 (partial), none 0
@@ -306,7 +312,7 @@ class Status:
     """
 
     family: str
-    code: Union[int, str, None]
+    code: int | str | None
     text: str = ""
     progress_text: str = ""
     learned: float = 0.0
@@ -392,10 +398,8 @@ class Status:
         if self.note == ALREADY_CANCELLED:
             return f"Cancelled ({ALREADY_CANCELLED})"
         info = self.info
-        if self.family == "cancel_code" and self.code != 0:
-            words = info.meaning.rstrip(".")  # "Finished" alone would claim what the server only guessed
-        else:
-            words = info.label
+        # for a cancel code, "Finished" alone would claim what the server only guessed
+        words = info.meaning.rstrip(".") if self.family == "cancel_code" and self.code != 0 else info.label
         return f"{words} ({self.note})" if self.note else words
 
     @property

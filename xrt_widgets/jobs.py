@@ -27,7 +27,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Iterable, Optional
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from .codes import ALREADY_CANCELLED, NOT_CHECKED, NOT_SUBMITTED, Status
 from .outcomes import CancelOutcome, StatusOutcome, plain_copy
@@ -40,7 +41,7 @@ HISTORY_LENGTH = 200
 
 #: ``callback(state, changed)``: ``changed`` names the products whose status changed (empty when only the
 #: history grew).
-Observer = Callable[["JobState", tuple], Any]
+Observer = Callable[["JobState", tuple[str, ...]], object]
 
 JobKey = tuple[str, str, int]
 
@@ -72,18 +73,18 @@ class JobState:
     others, nor the change.
     """
 
-    def __init__(self, key: Optional[JobKey], products: Iterable[str]) -> None:
+    def __init__(self, key: JobKey | None, products: Iterable[str]) -> None:
         self._key = key
         self._lock = threading.RLock()
         self._products = _long_names(products)
         self._initial = NOT_CHECKED if key is not None else NOT_SUBMITTED
-        self._statuses: dict[str, Status] = {name: self._initial for name in self._products}
-        self._history: deque[dict] = deque(maxlen=HISTORY_LENGTH)
+        self._statuses: dict[str, Status] = dict.fromkeys(self._products, self._initial)
+        self._history: deque[dict[str, Any]] = deque(maxlen=HISTORY_LENGTH)
         self._observers: list[Observer] = []
 
     # -- reading ------------------------------------------------------------------------------
     @property
-    def key(self) -> Optional[JobKey]:
+    def key(self) -> JobKey | None:
         """``(base_url, user, job_id)``, or None for a request not yet submitted."""
         return self._key
 
@@ -115,7 +116,7 @@ class JobState:
             return {name: self._statuses[name] for name in self._products}
 
     @property
-    def history(self) -> list[dict]:
+    def history(self) -> list[dict[str, Any]]:
         """The last :data:`HISTORY_LENGTH` actions, oldest first, as copies.
 
         Every entry has the keys ``time`` (``time.time()``), ``action``
@@ -128,7 +129,8 @@ class JobState:
         cancelled") and ``text`` (a note given to :meth:`record`, else '').
         """
         with self._lock:
-            return plain_copy(list(self._history))
+            entries: list[dict[str, Any]] = plain_copy(list(self._history))
+        return entries
 
     @property
     def history_size(self) -> int:
@@ -291,15 +293,15 @@ class JobState:
         action: str,
         asked: Iterable[str],
         *,
-        ok: Optional[int] = None,
-        error: Optional[str] = None,
-        url: Optional[str] = None,
-        time_: Optional[float] = None,
-        codes: Optional[dict] = None,
-        reconciled: Optional[dict] = None,
-        notes: Optional[dict] = None,
+        ok: int | None = None,
+        error: str | None = None,
+        url: str | None = None,
+        time_: float | None = None,
+        codes: Mapping[str, Any] | None = None,
+        reconciled: Mapping[str, Any] | None = None,
+        notes: Mapping[str, str] | None = None,
         text: str = "",
-    ) -> dict:
+    ) -> dict[str, Any]:
         return {
             "time": time.time() if time_ is None else time_,
             "action": action,
@@ -354,7 +356,7 @@ def _check_key(key: Any) -> JobKey:
     return key
 
 
-def job_state(key: Optional[JobKey], products: Iterable[str]) -> JobState:
+def job_state(key: JobKey | None, products: Iterable[str]) -> JobState:
     """The one :class:`JobState` of a job in this kernel.
 
     Parameters

@@ -13,7 +13,7 @@ nothing of the HTTP client. The listing's names used to live in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from .products import LONG_NAMES
 from .protocol import ReplyShapeError, excerpt, parse_job_id
@@ -27,7 +27,7 @@ _YES = frozenset({"1", "true"})
 _NO = frozenset({"0", "false"})
 
 
-def parse_jobs(data: dict) -> list:
+def parse_jobs(data: dict[str, Any]) -> list[Any]:
     """The ``jobs`` list of a ``listOldJobs.php`` reply, its entries unchecked.
 
     Parameters
@@ -112,7 +112,7 @@ class ListingResult:
         none to show) and why it was left out.
     """
 
-    jobs: tuple[dict, ...]
+    jobs: tuple[dict[str, Any], ...]
     skipped: tuple[tuple[int, str, str], ...]
 
     def note(self, shown: int = 3) -> str:
@@ -139,7 +139,7 @@ class ListingResult:
         return head + "; ".join(parts) + more
 
 
-def _entry(raw: Any) -> tuple[Optional[dict], str, str]:
+def _entry(raw: Any) -> tuple[dict[str, Any] | None, str, str]:
     """(normalised entry or None, JobID excerpt, reason it was refused)."""
     if not isinstance(raw, dict):
         return None, "", f"not an object but {excerpt(raw)}"
@@ -173,7 +173,7 @@ def _entry(raw: Any) -> tuple[Optional[dict], str, str]:
     return entry, shown, ""
 
 
-def parse_listing(jobs: list) -> ListingResult:
+def parse_listing(jobs: list[Any]) -> ListingResult:
     """Check every entry of a ``listOldJobs`` reply's ``jobs`` list, keeping the good ones.
 
     A bad entry (not an object, no usable JobID, a flag that is not a
@@ -198,7 +198,7 @@ def parse_listing(jobs: list) -> ListingResult:
     """
     if not isinstance(jobs, list):
         raise TypeError(f"the listing should be a list, not {excerpt(jobs)}")
-    good: list[dict] = []
+    good: list[dict[str, Any]] = []
     skipped: list[tuple[int, str, str]] = []
     first_at: dict[int, int] = {}
     for index, raw in enumerate(jobs):

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import copy
 import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from . import codes
 from .codes import Status
@@ -131,9 +132,9 @@ class CancelOutcome:
     asked: tuple[str, ...]
     ok: int
     answers: Mapping[str, ProductAnswer] = field(default_factory=dict)
-    error: Optional[str] = None
-    url: Optional[str] = None
-    reconciled: Mapping[str, Mapping] = field(default_factory=dict)
+    error: str | None = None
+    url: str | None = None
+    reconciled: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     learned: float = 0.0
 
     def __post_init__(self) -> None:
@@ -170,7 +171,7 @@ class CancelOutcome:
         )
         object.__setattr__(self, "reconciled", frozen_copy(self.reconciled))
 
-    def as_pair(self) -> tuple[int, dict]:
+    def as_pair(self) -> tuple[int, dict[str, Any]]:
         """The documented ``(ok, perProduct)`` pair of ``cancelProducts``, as new plain dicts.
 
         Returns
@@ -205,8 +206,8 @@ class StatusOutcome:
 
     asked: tuple[str, ...]
     statuses: Mapping[str, Status] = field(default_factory=dict)
-    error: Optional[str] = None
-    url: Optional[str] = None
+    error: str | None = None
+    url: str | None = None
     learned: float = 0.0
 
     def __post_init__(self) -> None:

@@ -11,8 +11,8 @@ from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 # The parameter tables moved to .params; imported here so that older code finds them where it did.
 from .params import (

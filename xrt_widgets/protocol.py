@@ -16,12 +16,14 @@ The ``listOldJobs`` listing, the one reply with many entries, is read in
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterable, NamedTuple, Optional
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, TypeGuard
 
 from . import codes
 from .progress import build_progress_text
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .listing import LISTING_PRODUCTS, ListingResult, parse_flag, parse_listing
     from .products import Product
 
 __all__ = [
@@ -30,6 +32,8 @@ __all__ = [
     "ENDPOINTS",
     "ENVELOPE_KEYS",
     "Endpoint",
+    "CancelAnswer",
+    "StatusAnswer",
     "MAX_JOB_ID_DIGITS",
     "ReplyShapeError",
     "as_int",
@@ -86,10 +90,27 @@ ENDPOINTS: dict[str, Endpoint] = {
 
 _PATHS = frozenset(e.path for e in ENDPOINTS.values())
 
+
+class CancelAnswer(TypedDict):
+    """What a cancel reply says of one product: its cancel code (0-4) and the server's words."""
+
+    code: int
+    text: str
+
+
+class StatusAnswer(TypedDict):
+    """What a status reply says of one product, with the progress text swifttools builds from it."""
+
+    statusCode: int | None
+    statusText: str
+    progress: dict[str, Any]
+    progressText: str
+
+
 #: A JobID has at most this many decimal digits (it always fits a signed 64-bit integer).
 MAX_JOB_ID_DIGITS = 18
 
-_JOB_ID_TEXT = re.compile(r"[0-9]{1,%d}" % MAX_JOB_ID_DIGITS, re.ASCII)
+_JOB_ID_TEXT = re.compile(rf"[0-9]{{1,{MAX_JOB_ID_DIGITS}}}", re.ASCII)
 _EXCERPT = 40
 _DECIMAL = re.compile(r"\s*-?\d+\s*", re.ASCII)
 #: A longer text is never read as a number: int() refuses 4300+ digits, and no code has 40.
@@ -121,7 +142,7 @@ def endpoint_path(endpoint: str) -> str:
     raise ValueError(f"unknown endpoint {endpoint!r}; use one of {sorted(ENDPOINTS)} or their .php paths")
 
 
-def ok_reply(**keys: Any) -> dict:
+def ok_reply(**keys: Any) -> dict[str, Any]:
     """A reply that says the request was done (``OK: 1``), with ``keys`` after the envelope.
 
     Parameters
@@ -136,7 +157,7 @@ def ok_reply(**keys: Any) -> dict:
     return {"OK": 1, "APIVersion": API_VERSION, **keys}
 
 
-def refusal(message: str, **keys: Any) -> dict:
+def refusal(message: str, **keys: Any) -> dict[str, Any]:
     """A reply that refuses the request (``OK: 0``) and says why in ``ERROR``.
 
     Parameters
@@ -264,11 +285,11 @@ def as_int(value: Any) -> Any:
     return value
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_job_id(data: dict, job_id: Optional[int]) -> None:
+def check_job_id(data: dict[str, Any], job_id: int | None) -> None:
     """Check that a reply is about the job asked: one about another job is not a reply to the request.
 
     Parameters
@@ -288,7 +309,7 @@ def check_job_id(data: dict, job_id: Optional[int]) -> None:
         raise ReplyShapeError(f"it is about JobID {str(got)[:20]!r}, not {job_id}")
 
 
-def parse_cancel(data: dict, products: Iterable[Product]) -> dict:
+def parse_cancel(data: dict[str, Any], products: Iterable[Product]) -> dict[str, CancelAnswer]:
     """The cancel code and text for each product asked, from a ``canceljob.php`` reply.
 
     Parameters
@@ -315,7 +336,7 @@ def parse_cancel(data: dict, products: Iterable[Product]) -> dict:
     status, status_codes = data.get("status"), data.get("statusCodes")
     if not isinstance(status, dict) or not isinstance(status_codes, dict):
         raise ReplyShapeError("'status' and 'statusCodes' should be objects")
-    out = {}
+    out: dict[str, CancelAnswer] = {}
     for product in products:
         if product.short not in status_codes:
             raise ReplyShapeError(f"no cancel code for {product.long}")
@@ -331,7 +352,7 @@ def parse_cancel(data: dict, products: Iterable[Product]) -> dict:
     return out
 
 
-def parse_status(data: dict, products: Iterable[Product]) -> dict:
+def parse_status(data: dict[str, Any], products: Iterable[Product]) -> dict[str, StatusAnswer]:
     """The build status of each product asked, from a ``checkProductStatus.php`` reply.
 
     Parameters
@@ -357,7 +378,7 @@ def parse_status(data: dict, products: Iterable[Product]) -> dict:
         code is not a known build status, its text is not a string or its
         progress not an object.
     """
-    out = {}
+    out: dict[str, StatusAnswer] = {}
     for product in products:
         entry = data.get(product.short)
         if entry is None:
@@ -392,7 +413,7 @@ def parse_status(data: dict, products: Iterable[Product]) -> dict:
     return out
 
 
-def parse_job_count(data: dict) -> int:
+def parse_job_count(data: dict[str, Any]) -> int:
     """The user's jobs queued or running, from a ``getNumJobs.php`` reply.
 
     Parameters

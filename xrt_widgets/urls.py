@@ -17,7 +17,7 @@ message ever shows a password.
 from __future__ import annotations
 
 import ipaddress
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from urllib3.exceptions import LocationParseError
@@ -36,7 +36,7 @@ class BaseURL(NamedTuple):
     url: str
     scheme: str
     host: str
-    port: Optional[int]
+    port: int | None
     loopback: bool
 
 
