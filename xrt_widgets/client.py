@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Union
+from typing import Any, TypeAlias
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError
 
 from ._version import __version__
 from .deadline import DEFAULT_DEADLINE, Deadline, check_deadline, scope_remaining
-from .errors import HTTPStatusError, ReplyError, ServiceError, TimeoutError_, TransportError, XRTError
+from .errors import HTTPStatusError, ListError, ReplyError, ServiceError, TimeoutError_, TransportError, XRTError
 from .markup import html_to_text
 
 # The protocol's facts are written once, in .protocol; API_NAME, API_VERSION and ENDPOINTS stay
@@ -53,10 +54,10 @@ MAX_REPLY_BYTES = 8 * 1024 * 1024
 ERROR_EXCERPT_BYTES = 16 * 1024
 USER_AGENT = f"xrt_widgets/{__version__} python-requests/{requests.__version__}"
 
-Timeout = Union[float, tuple[float, float]]
+Timeout: TypeAlias = float | tuple[float, float]
 
 
-def resolve_base_url(base_url: Optional[str] = None) -> str:
+def resolve_base_url(base_url: str | None = None) -> str:
     """The base URL to use: ``base_url``, else ``$XRT_WIDGETS_BASE_URL``, else the real service.
 
     The URL is read once, by the parser the transport itself uses, and
@@ -83,12 +84,12 @@ def resolve_base_url(base_url: Optional[str] = None) -> str:
 class Reply:
     """A validated reply: the decoded JSON object and how it was obtained."""
 
-    data: dict
+    data: dict[str, Any]
     url: str
     status: int = 200
     #: How many times urllib3 retried before this reply (0: first attempt answered).
     retried: int = 0
-    warnings: list = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class Transport:
@@ -131,10 +132,10 @@ class Transport:
 
     def __init__(
         self,
-        base_url: Optional[str] = None,
+        base_url: str | None = None,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
-        session: Optional[requests.Session] = None,
+        session: requests.Session | None = None,
         retries: int = 2,
         backoff: float = 0.1,
         deadline: float = DEFAULT_DEADLINE,
@@ -185,7 +186,7 @@ class Transport:
             )
         if session.verify is False:
             raise ValueError("TLS verification must stay on: the session passed has verify=False.")
-        if self._own_session or session.headers.get("User-Agent", "").startswith("python-requests/"):
+        if self._own_session or _is_requests_default(session.headers.get("User-Agent")):
             session.headers["User-Agent"] = USER_AGENT  # a session's own User-Agent is the caller's choice
         self.session = session
 
@@ -216,7 +217,7 @@ class Transport:
         seconds = self.deadline if scoped is None else max(min(self.deadline, scoped), 0.001)
         with call_deadline(seconds) as deadline:
             connect, read = (min(t, seconds) for t in self.timeout)
-            response: Optional[requests.Response] = None
+            response: requests.Response | None = None
             try:
                 # Never follow a redirect: a 307/308 would re-send the body (and the user's ID) to
                 # whatever host the Location names, possibly over plain http.
@@ -225,7 +226,8 @@ class Transport:
                     json=payload,
                     timeout=(connect, read),
                     allow_redirects=False,
-                    proxies=self._proxies,
+                    # requests reads a None value as "no proxy"; its stubs allow str values only
+                    proxies=self._proxies,  # type: ignore[arg-type]
                     stream=True,
                     headers={"Accept-Encoding": "gzip, deflate"},
                 )
@@ -343,7 +345,7 @@ def _host_of(base_url: str) -> str:
     return netloc.rsplit("]", 1)[0].lstrip("[") if netloc.startswith("[") else netloc.rsplit(":", 1)[0]
 
 
-def _no_proxies(base_url: str) -> dict:
+def _no_proxies(base_url: str) -> dict[str, str | None]:
     """A ``proxies`` mapping that shadows every key requests would look up for ``base_url``.
 
     requests fills the keys a call leaves unset from the environment (any
@@ -366,7 +368,7 @@ def _passed(deadline: Deadline) -> bool:
     return deadline.expired or deadline.remaining() <= 0
 
 
-def _too_slow(url: str, seconds: float, cause: Optional[BaseException]) -> TimeoutError_:
+def _too_slow(url: str, seconds: float, cause: BaseException | None) -> TimeoutError_:
     return TimeoutError_(
         f"No complete reply from {url} within the {seconds:g} s deadline; the call was "
         "stopped (the server may be overloaded or stuck).",
@@ -417,9 +419,16 @@ def _count_retries(response: requests.Response) -> int:
     return len(history)
 
 
-def _list_errors(raw) -> list:
+def _is_requests_default(agent: str | bytes | None) -> bool:
+    """Whether a User-Agent header is requests' own default (``python-requests/<version>``)."""
+    if isinstance(agent, bytes):
+        agent = agent.decode("latin-1")
+    return agent is not None and agent.startswith("python-requests/")
+
+
+def _list_errors(raw: object) -> list[ListError]:
     """Keep only the well-formed ``listErr`` entries, as ``{"label": str, "list": [str]}``."""
-    out = []
+    out: list[ListError] = []
     if isinstance(raw, list):
         for item in raw:
             if isinstance(item, dict):

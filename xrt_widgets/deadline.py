@@ -21,7 +21,11 @@ import itertools
 import math
 import threading
 import time
-from typing import Callable, Iterator, Optional
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
 
 __all__ = ["DEFAULT_DEADLINE", "Deadline", "deadline_scope", "scope_remaining", "check_deadline"]
 
@@ -70,11 +74,10 @@ class Deadline:
 
     def discard(self, callback: Callable[[], None]) -> None:
         """Forget ``callback`` (its object is done with this deadline)."""
-        with self._lock:
-            with contextlib.suppress(ValueError):
-                self._callbacks.remove(callback)
+        with self._lock, contextlib.suppress(ValueError):
+            self._callbacks.remove(callback)
 
-    def locked(self) -> "threading.RLock":
+    def locked(self) -> threading.RLock:
         """The lock under which callbacks run: hold it to make a step atomic with expiry."""
         return self._lock
 
@@ -87,7 +90,7 @@ class Deadline:
             for callback in callbacks:
                 _call_quietly(callback)
 
-    def __enter__(self) -> "Deadline":
+    def __enter__(self) -> Self:
         _WATCHDOG.add(self)
         return self
 
@@ -101,10 +104,9 @@ class Deadline:
 
 
 def _call_quietly(callback: Callable[[], None]) -> None:
-    try:
+    # an expiry action that fails (a socket already closed) must not stop the others
+    with contextlib.suppress(Exception):
         callback()
-    except Exception:  # an expiry action that fails (a socket already closed) must not stop the others
-        pass
 
 
 class _Watchdog:
@@ -114,7 +116,7 @@ class _Watchdog:
         self._cond = threading.Condition()
         self._heap: list[tuple[float, int, Deadline]] = []
         self._seq = itertools.count()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
 
     def add(self, deadline: Deadline) -> None:
         with self._cond:
@@ -145,7 +147,7 @@ _WATCHDOG = _Watchdog()
 
 
 @contextlib.contextmanager
-def deadline_scope(seconds: Optional[float]) -> Iterator[None]:
+def deadline_scope(seconds: float | None) -> Iterator[None]:
     """Cap the deadline of every call made on this thread inside the block at ``seconds`` from now.
 
     Scopes nest; the tightest wins. ``None`` leaves the current cap as it is.
@@ -162,7 +164,7 @@ def deadline_scope(seconds: Optional[float]) -> Iterator[None]:
         _local.expires = previous
 
 
-def scope_remaining() -> Optional[float]:
+def scope_remaining() -> float | None:
     """Seconds left in the innermost :func:`deadline_scope` of this thread (None outside any)."""
     expires = getattr(_local, "expires", None)
     return None if expires is None else max(0.0, expires - time.monotonic())

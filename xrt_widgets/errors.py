@@ -8,7 +8,7 @@ underlying exception, and a message a person can act on.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TypedDict
 
 __all__ = [
     "XRTError",
@@ -17,6 +17,7 @@ __all__ = [
     "HTTPStatusError",
     "ReplyError",
     "ServiceError",
+    "ListError",
     "InsecureURLError",
     "redact_url",
 ]
@@ -39,9 +40,9 @@ class XRTError(Exception):
         self,
         message: str,
         *,
-        url: Optional[str] = None,
-        status: Optional[int] = None,
-        cause: Optional[BaseException] = None,
+        url: str | None = None,
+        status: int | None = None,
+        cause: BaseException | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -53,7 +54,7 @@ class XRTError(Exception):
         return self.message
 
     @classmethod
-    def from_exception(cls, exc: BaseException, url: str) -> "XRTError":
+    def from_exception(cls, exc: BaseException, url: str) -> XRTError:
         """Normalise any exception raised while calling ``url`` into an :class:`XRTError`."""
         if isinstance(exc, XRTError):
             return exc
@@ -97,18 +98,33 @@ class ReplyError(XRTError):
     """The reply arrived but could not be understood (not JSON, missing keys, wrong types)."""
 
 
+class ListError(TypedDict):
+    """One ``listErr`` entry of a refused submit: a label and its messages."""
+
+    label: str
+    list: list[str]
+
+
 class ServiceError(XRTError):
     """The service understood the request and refused it (``OK: 0``).
 
     Attributes
     ----------
-    list_errors : list
+    list_errors : list of ListError
         The ``listErr`` details of a refused submit: ``[{"label", "list"}]``.
     """
 
-    def __init__(self, message: str, *, list_errors: Optional[list] = None, **kwargs) -> None:
-        super().__init__(message, **kwargs)
-        self.list_errors = list(list_errors or [])
+    def __init__(
+        self,
+        message: str,
+        *,
+        list_errors: list[ListError] | None = None,
+        url: str | None = None,
+        status: int | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
+        super().__init__(message, url=url, status=status, cause=cause)
+        self.list_errors: list[ListError] = list(list_errors or [])
 
 
 class InsecureURLError(ValueError):

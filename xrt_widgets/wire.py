@@ -19,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -33,12 +34,25 @@ from .deadline import Deadline
 
 __all__ = ["DeadlineAdapter", "DeadlineRetry", "call_deadline", "current_deadline", "read_capped", "TooLarge"]
 
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+    from urllib3.connectionpool import ConnectionPool
+    from urllib3.response import BaseHTTPResponse, HTTPResponse
+
+    # The mixins below are only ever mixed into these classes: type them as their subclasses.
+    _ConnectionBase = HTTPConnection
+    _PoolBase = HTTPConnectionPool
+else:
+    _ConnectionBase = _PoolBase = object
+
 _local = threading.local()
 #: How much is asked of the socket (and of the decoder) at a time.
 PIECE = 64 * 1024
 
 
-def current_deadline() -> Optional[Deadline]:
+def current_deadline() -> Deadline | None:
     """The deadline of the call running on this thread, if any."""
     return getattr(_local, "deadline", None)
 
@@ -55,13 +69,11 @@ def call_deadline(seconds: float) -> Iterator[Deadline]:
             _local.deadline = previous
 
 
-class _DeadlineConnectionMixin:
+class _DeadlineConnectionMixin(_ConnectionBase):
     """Joins the running call's deadline while in use; leaves it when handed back to the pool."""
 
-    _xrtw_deadline: Optional[Deadline] = None
-    _xrtw_sock: Any = None
-    sock: Any
-    timeout: Any
+    _xrtw_deadline: Deadline | None = None
+    _xrtw_sock: socket.socket | None = None
 
     def _xrtw_abort(self) -> None:
         # A reply with "Connection: close" detaches the socket from the connection (http.client's
@@ -91,7 +103,7 @@ class _DeadlineConnectionMixin:
             if deadline.expired or left <= 0:
                 raise ConnectTimeoutError(self, "the call's total deadline passed before this connection was made")
             self.timeout = left if not isinstance(self.timeout, (int, float)) else min(self.timeout, left)
-        super().connect()  # type: ignore[misc]
+        super().connect()
         if deadline is not None:
             with deadline.locked():
                 if deadline.expired:  # it expired while connecting, with no socket yet to shut down
@@ -101,11 +113,12 @@ class _DeadlineConnectionMixin:
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         self._xrtw_join()
-        super().request(*args, **kwargs)  # type: ignore[misc]
+        super().request(*args, **kwargs)
 
-    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+    # urllib3 overrides http.client's getresponse with its own HTTPResponse, and ignores the same error
+    def getresponse(self, *args: Any, **kwargs: Any) -> HTTPResponse:  # type: ignore[override]
         self._xrtw_sock = self.sock
-        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+        return super().getresponse(*args, **kwargs)
 
 
 class _HTTPConnection(_DeadlineConnectionMixin, HTTPConnection):
@@ -116,7 +129,7 @@ class _HTTPSConnection(_DeadlineConnectionMixin, HTTPSConnection):
     pass
 
 
-class _PoolMixin:
+class _PoolMixin(_PoolBase):
     def _put_conn(self, conn: Any) -> None:
         # Leave the deadline under its lock: a connection back in the pool (and perhaps soon in
         # another call) is never shut down by the expiry of the call that used it before.
@@ -125,7 +138,7 @@ class _PoolMixin:
             if deadline is not None:
                 with deadline.locked():
                     conn._xrtw_leave()
-        super()._put_conn(conn)  # type: ignore[misc]
+        super()._put_conn(conn)
 
 
 class _HTTPPool(_PoolMixin, HTTPConnectionPool):
@@ -147,7 +160,7 @@ class DeadlineAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
-        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if isinstance(manager, ProxyManager):  # a SOCKS manager keeps its own connection classes
             manager.pool_classes_by_scheme = dict(_POOLS)
         return manager
@@ -165,7 +178,15 @@ class DeadlineRetry(Retry):
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         return not _expired() and super().is_retry(method, status_code, has_retry_after)
 
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
         if error is not None and (isinstance(error, ReadTimeoutError) or _expired()):
             raise error
         return super().increment(method, url, response, error, _pool, _stacktrace)
