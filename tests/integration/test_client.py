@@ -511,6 +511,18 @@ def test_a_session_keeps_its_own_user_agent(emu):
     assert emu.log[-1]["user_agent"] == "my-pipeline/2"
 
 
+@pytest.mark.parametrize("default", ["python-requests/2.32.3", b"python-requests/2.32.3"])
+def test_a_session_with_requests_default_user_agent_gets_ours_even_as_bytes(emu, default):
+    import requests
+
+    from xrt_widgets.client import USER_AGENT, Transport
+
+    session = requests.Session()
+    session.headers["User-Agent"] = default
+    Transport(emu.base_url, session=session).post("count", {"UserID": "a@b.c"})
+    assert emu.log[-1]["user_agent"] == USER_AGENT
+
+
 # -- a submit is retried only when it never reached the server -------------------------------------
 
 
