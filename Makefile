@@ -40,8 +40,8 @@ test: $(STAMP) chromium axe
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-bench: $(STAMP)
-	$(PY) benchmarks/run.py && $(PY) benchmarks/hardening.py
+bench: $(STAMP) chromium
+	$(PY) benchmarks/run.py && $(PY) benchmarks/hardening.py && $(PY) benchmarks/board_browser.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts
