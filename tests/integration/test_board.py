@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import pytest
 import traitlets
 
-from support import USER
 from xrt_widgets import Emulator, JobBoard, XRTProductRequest
+
+from support import USER
 
 
 class FakeTimer:
     """Stands in for threading.Timer: records what was scheduled; the test fires it."""
 
-    made: list = []
+    made: ClassVar[list[FakeTimer]] = []
 
     def __init__(self, seconds, callback):
         self.seconds, self.callback, self.cancelled, self.started = seconds, callback, False, False
@@ -75,10 +77,13 @@ def test_first_refresh_clears_stale_and_reattached_panel_cancels(emu):
     entry.toggle.value = True  # expand: the job's CancelPanel, bound with from_job
     panel = entry.panel
     assert panel is not None and panel.request.JobID == job and panel.products == ["LightCurve", "Spectrum"]
-    ok, per = panel.cancel(["Spectrum"]).result(timeout=20)
+    ok, _per = panel.cancel(["Spectrum"]).result(timeout=20)
     assert ok == 1 and emu.status(job, "Spectrum") == -4
     assert {k: entry.statuses["Spectrum"][k] for k in ("code", "slug", "source")} == {
-        "code": 0, "slug": "cancelled", "source": "cancel"}
+        "code": 0,
+        "slug": "cancelled",
+        "source": "cancel",
+    }
     board.close()
 
 
@@ -97,7 +102,9 @@ def test_bulk_cancel_one_request_per_job_and_a_failing_job(emu):
     oks = sorted(v[0] for v in results.values())
     assert oks == [-1, 1, 1]
     failed = next(j for j, v in results.items() if v[0] == -1)
-    assert "500" in board.entries[failed].error and "xrtw-status-http-error" in board.entries[failed].header._dom_classes
+    assert (
+        "500" in board.entries[failed].error and "xrtw-status-http-error" in board.entries[failed].header._dom_classes
+    )
     for job in jobs:
         if job != failed:
             assert emu.status(job, "LightCurve") == -4 and emu.status(job, "Spectrum") == -4

@@ -97,7 +97,7 @@ def test_the_first_refresh_asks_the_page_then_searches_only_until_the_count_is_m
     board.refresh().result(timeout=60)
     asked = board.last_asked
     assert asked[:25] == ids[:25]  # the page first
-    assert set(asked[25:]) == set(ids[25:25 + len(asked) - 25])  # then the newest not asked, in order
+    assert set(asked[25:]) == set(ids[25 : 25 + len(asked) - 25])  # then the newest not asked, in order
     assert ids[47] in asked and len(asked) <= 48 + board.max_workers
     assert emu.request_count("status") == len(asked) and emu.request_count("count") == 1
     # the line about active jobs elsewhere, and the button that shows them
@@ -149,7 +149,7 @@ def test_filters_by_text_and_by_what_the_server_said(emu):
     ids = add_jobs(emu, 60, active=(5,))
     board = make_board(emu)
     board.text_filter = "target 3"  # target 3, 30-39
-    assert board.page_jobs() == [ids[3]] + ids[30:40]
+    assert board.page_jobs() == [ids[3], *ids[30:40]]
     board.text_filter = str(ids[44])
     assert board.page_jobs() == [ids[44]]
     board.text_filter = ""

@@ -8,21 +8,32 @@ from xrt_widgets import codes
 from xrt_widgets.codes import Status
 from xrt_widgets.jobs import JobState
 from xrt_widgets.outcomes import StatusOutcome
-from xrt_widgets.ui.joblist import (Filters, JobEntry, bulk_summary, matches, may_be_active, names_of, page_count,
-                                    page_of)
+from xrt_widgets.ui.joblist import (
+    Filters,
+    JobEntry,
+    bulk_summary,
+    matches,
+    may_be_active,
+    names_of,
+    page_count,
+    page_of,
+)
 from xrt_widgets.ui.polling import FINAL, GONE, UNFINISHED, UNKNOWN, refresh_rounds
 
 BOARD = SimpleNamespace(user="u@example.org", transport=None)  # an entry reaches its board only to make a request
 
 
-def entry(job_id: int, name: str = "GRB", products=("LightCurve", "Spectrum"), has_prod: bool = True,
-          **known: int) -> JobEntry:
+def entry(
+    job_id: int, name: str = "GRB", products=("LightCurve", "Spectrum"), has_prod: bool = True, **known: int
+) -> JobEntry:
     """An entry whose record knows these build statuses (long name -> code)."""
     e = JobEntry(BOARD, {"JobID": job_id, "Name": name, "products": list(products), "hasProd": has_prod})
     if known:
         e._state = JobState(("http://127.0.0.1/x", "u@example.org", job_id), products)
-        per = {n: Status("build_status", c, codes.lookup("build_status", c).meaning, learned=1.0, source="status")
-               for n, c in known.items()}
+        per = {
+            n: Status("build_status", c, codes.lookup("build_status", c).meaning, learned=1.0, source="status")
+            for n, c in known.items()
+        }
         e._state.apply_status(StatusOutcome(tuple(known), per, url="http://127.0.0.1/x/s", learned=1.0))
     return e
 
@@ -38,8 +49,11 @@ def test_what_is_known_of_a_job():
 
 
 def test_filters():
-    jobs = [entry(10, "GRB 221009A", LightCurve=3), entry(11, "SN 2023ixf"), entry(12, "GRB old", LightCurve=4,
-                                                                                       Spectrum=-3)]
+    jobs = [
+        entry(10, "GRB 221009A", LightCurve=3),
+        entry(11, "SN 2023ixf"),
+        entry(12, "GRB old", LightCurve=4, Spectrum=-3),
+    ]
     unfinished = Filters(unfinished=True)
     assert [e.job_id for e in jobs if matches(e, unfinished, all_found=False)] == [10, 11]
     assert [e.job_id for e in jobs if matches(e, unfinished, all_found=True)] == [10]  # the count rules out 11

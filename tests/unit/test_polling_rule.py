@@ -32,7 +32,7 @@ def test_a_thousand_jobs_with_three_active_on_the_first_page_cost_the_page_only(
     order = list(range(1000, 0, -1))
     page = order[:25]
     truth = {j: (UNFINISHED if j in (1000, 990, 980) else FINAL) for j in order}
-    asked, known, _ = run_refresh(order, page, {}, 3, truth)
+    asked, _known, _ = run_refresh(order, page, {}, 3, truth)
     assert asked == page  # 25 status requests, no search: the count says all three are found
 
 
@@ -41,10 +41,10 @@ def test_active_jobs_on_later_pages_are_searched_newest_first_until_the_count_is
     page = order[:25]
     active_ids = {1000, 960, 951}  # one on the page, two just after it
     truth = {j: (UNFINISHED if j in active_ids else FINAL) for j in order}
-    asked, known, rounds = run_refresh(order, page, {}, 3, truth, batch=4)
+    asked, known, _rounds = run_refresh(order, page, {}, 3, truth, batch=4)
     assert asked[:25] == page
     searched = asked[25:]
-    assert searched == order[25:25 + len(searched)]  # newest first, in order
+    assert searched == order[25 : 25 + len(searched)]  # newest first, in order
     assert 951 in searched and len(searched) <= 52 - 25 + 4  # stops within one batch of the last one found
     assert all(known[j] == UNFINISHED for j in active_ids)
 
@@ -56,14 +56,14 @@ def test_the_search_stops_at_its_budget():
     asked, _, _ = run_refresh(order, page, {}, 1, truth, batch=4, budget=50)
     assert len(asked) == 25 + 50
     # the next refresh goes on where this one stopped (those are known final now)
-    asked2, known2, _ = run_refresh(order, page, {j: truth[j] for j in asked}, 1, truth, batch=4, budget=50)
+    asked2, _known2, _ = run_refresh(order, page, {j: truth[j] for j in asked}, 1, truth, batch=4, budget=50)
     assert asked2 == order[75:125]
 
 
 def test_known_active_jobs_elsewhere_are_asked_again_only_when_the_count_drops():
     order = list(range(50, 0, -1))
     page = order[:10]
-    knowledge = {j: FINAL for j in order} | {5: UNFINISHED, 3: UNFINISHED}
+    knowledge = dict.fromkeys(order, FINAL) | {5: UNFINISHED, 3: UNFINISHED}
     # the count still says 2: nothing off the page is asked
     assert next_to_ask(order, page, knowledge, set(page), 2, batch=4, budget=50) == []
     # the count says 1: one of them finished; both are asked, once

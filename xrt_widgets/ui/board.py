@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Optional
+from typing import Any
 
 import ipywidgets as widgets
 import traitlets
@@ -35,9 +36,9 @@ from ..products import resolve
 from ..protocol import ListingResult, parse_listing
 from ..request import count_active_jobs_with, list_jobs_with
 from .actions import ActionRunner
+from .boardparts import PAGE_SIZES, build_controls
 from .html import escape
 from .joblist import Filters, JobEntry, bulk_summary, matches, may_be_active, names_of, page_count, page_of
-from .boardparts import PAGE_SIZES, build_controls
 from .jobrow import JobRow, RowParts
 from .panel import CancelPanel
 from .parts import Parts, close_all, set_classes, shown
@@ -49,10 +50,10 @@ __all__ = ["JobBoard", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF", "PAGE_
 _BULK_DEADLINE = 3600.0
 
 
-class _Results(dict):
+class _Results(dict[int, tuple[int, dict[str, Any]]]):
     """JobID -> (ok, perProduct) of a bulk cancel, with the active-job count taken after it."""
 
-    def __init__(self, results: dict, *, active: Optional[int]) -> None:
+    def __init__(self, results: dict[int, tuple[int, dict[str, Any]]], *, active: int | None) -> None:
         super().__init__(results)
         self.active = active
 
@@ -61,7 +62,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-class JobBoard(widgets.VBox):
+class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type information
     """Every job of a user, a page at a time.
 
     Parameters
@@ -95,9 +96,12 @@ class JobBoard(widgets.VBox):
         cancel) may take in all, retries included (default 60).
     """
 
-    jobs = traitlets.List(help="The well-formed listOldJobs entries, normalised (see protocol.parse_listing), "
-                               "newest first.")
-    skipped = traitlets.List(help="(index, JobID, reason) of each listing entry that was not shown.")
+    jobs: traitlets.List[dict[str, Any]] = traitlets.List(
+        help="The well-formed listOldJobs entries, normalised (see protocol.parse_listing), newest first."
+    )
+    skipped: traitlets.List[tuple[int, Any, str]] = traitlets.List(
+        help="(index, JobID, reason) of each listing entry that was not shown."
+    )
     listing_note = traitlets.Unicode("", help="The line saying which listing entries were skipped ('' if none).")
     busy = traitlets.Bool(False, help="True while the board has requests in flight.")
     active_jobs = traitlets.Int(None, allow_none=True, help="countActiveJobs, once known.")
@@ -105,20 +109,37 @@ class JobBoard(widgets.VBox):
     auto_refresh = traitlets.Bool(False, help="Whether the board polls the service by itself.")
     interval = traitlets.Float(DEFAULT_INTERVAL, help="Seconds between polls (at least 10).")
     last_refresh = traitlets.Float(None, allow_none=True, help="clock() time of the last completed refresh.")
-    results = traitlets.Dict(help="JobID -> the last (ok, perProduct) of a bulk cancel.")
+    results: traitlets.Dict[int, tuple[int, dict[str, Any]]] = traitlets.Dict(
+        help="JobID -> the last (ok, perProduct) of a bulk cancel."
+    )
     page = traitlets.Int(0, help="The page shown, from 0 (the newest jobs).")
     page_size = traitlets.Int(25, help="Jobs per page (1 to 100).")
     only_unfinished = traitlets.Bool(False, help="Show only jobs that may still be running.")
     only_cancellable = traitlets.Bool(False, help="Show only jobs the server said have a product still to build.")
     text_filter = traitlets.Unicode("", help="Show only jobs whose name or JobID contains this text (any case).")
-    last_asked = traitlets.List(help="The JobIDs the last refresh asked about, in the order asked.")
+    last_asked: traitlets.List[int] = traitlets.List(
+        help="The JobIDs the last refresh asked about, in the order asked."
+    )
 
-    def __init__(self, user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
-                 session: Any = None, max_workers: int = 4, auto_refresh: bool = False,
-                 interval: float = DEFAULT_INTERVAL, confirm: bool = True, load: bool = True,
-                 page_size: int = 25, search_budget: Optional[int] = None,
-                 timer_factory: Optional[Callable] = None, clock: Optional[Callable[[], float]] = None,
-                 deadline: float = DEFAULT_DEADLINE, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        user: str,
+        *,
+        base_url: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        session: Any = None,
+        max_workers: int = 4,
+        auto_refresh: bool = False,
+        interval: float = DEFAULT_INTERVAL,
+        confirm: bool = True,
+        load: bool = True,
+        page_size: int = 25,
+        search_budget: int | None = None,
+        timer_factory: Callable[[float, Callable[[], None]], Any] | None = None,
+        clock: Callable[[], float] | None = None,
+        deadline: float = DEFAULT_DEADLINE,
+        **kwargs: Any,
+    ) -> None:
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
         self.user = user
@@ -130,9 +151,10 @@ class JobBoard(widgets.VBox):
         self._poller = Poller(self._tick, timer_factory=timer_factory)
         self._clock = clock or time.monotonic
         self._lock = threading.RLock()
-        self._last_action: Optional[Future] = None
-        self._runner = ActionRunner(deadline=_BULK_DEADLINE, on_busy=self._set_busy,
-                                    on_error=lambda message: self._show_error(message))
+        self._last_action: Future[Any] | None = None
+        self._runner = ActionRunner(
+            deadline=_BULK_DEADLINE, on_busy=self._set_busy, on_error=lambda message: self._show_error(message)
+        )
         self._closed = False
         self._laying_out = False
         self.last_refresh_utc = ""
@@ -159,10 +181,25 @@ class JobBoard(widgets.VBox):
         self.cancellable_box.observe(lambda c: setattr(self, "only_cancellable", c["new"]), names=["value"])
         self.text_box.observe(lambda c: setattr(self, "text_filter", c["new"]), names=["value"])
         self.page_size_box.observe(lambda c: setattr(self, "page_size", c["new"]), names=["value"])
-        super().__init__(children=(self.style_sheet, self.title, self.quota, self.actions, self.filters_bar,
-                                   self.confirm_box, self.summary, self.error_line, self.since, self.listing_line,
-                                   self.elsewhere, self.jobs_box, self.pager),
-                         _dom_classes=("xrtw-panel", "xrtw-board"), **kwargs)
+        super().__init__(
+            children=(
+                self.style_sheet,
+                self.title,
+                self.quota,
+                self.actions,
+                self.filters_bar,
+                self.confirm_box,
+                self.summary,
+                self.error_line,
+                self.since,
+                self.listing_line,
+                self.elsewhere,
+                self.jobs_box,
+                self.pager,
+            ),
+            _dom_classes=("xrtw-panel", "xrtw-board"),
+            **kwargs,
+        )
         self.interval = interval
         self.page_size = page_size
         self.auto_refresh = auto_refresh
@@ -172,26 +209,27 @@ class JobBoard(widgets.VBox):
 
     # -- traits ---------------------------------------------------------------------------------
     @traitlets.validate("interval")
-    def _valid_interval(self, proposal: dict) -> float:
+    def _valid_interval(self, proposal: dict[str, Any]) -> float:
         value = float(proposal["value"])
         if value < MIN_INTERVAL:
-            raise traitlets.TraitError(f"interval must be at least {MIN_INTERVAL:g} s: the UKSSDC asks clients "
-                                       "not to poll more often")
+            raise traitlets.TraitError(
+                f"interval must be at least {MIN_INTERVAL:g} s: the UKSSDC asks clients not to poll more often"
+            )
         return value
 
     @traitlets.validate("page_size")
-    def _valid_page_size(self, proposal: dict) -> int:
-        value = proposal["value"]
+    def _valid_page_size(self, proposal: dict[str, Any]) -> int:
+        value = int(proposal["value"])
         if not 1 <= value <= PAGE_SIZES[-1]:
             raise traitlets.TraitError(f"page_size must be from 1 to {PAGE_SIZES[-1]}, not {value}")
         return value
 
     @traitlets.observe("interval")
-    def _on_interval(self, change: dict) -> None:
+    def _on_interval(self, change: dict[str, Any]) -> None:
         self._poller.interval = change["new"]
 
     @traitlets.observe("auto_refresh")
-    def _on_auto(self, change: dict) -> None:
+    def _on_auto(self, change: dict[str, Any]) -> None:
         self.auto_toggle.value = change["new"]
         if change["new"]:
             self._poller.reset()
@@ -201,7 +239,7 @@ class JobBoard(widgets.VBox):
         self._render_since()
 
     @traitlets.observe("page_size")
-    def _on_page_size(self, change: dict) -> None:
+    def _on_page_size(self, change: dict[str, Any]) -> None:
         if change["new"] in PAGE_SIZES:
             self.page_size_box.value = change["new"]
         first = change["old"] * self.page if change["old"] else 0
@@ -210,7 +248,7 @@ class JobBoard(widgets.VBox):
         self._layout_page()
 
     @traitlets.observe("page", "only_unfinished", "only_cancellable", "text_filter")
-    def _on_view(self, change: dict) -> None:
+    def _on_view(self, change: dict[str, Any]) -> None:
         if change["name"] == "only_unfinished":
             self.unfinished_box.value = change["new"]
         elif change["name"] == "only_cancellable":
@@ -223,7 +261,7 @@ class JobBoard(widgets.VBox):
         self._layout_page()
 
     @property
-    def last_action(self) -> Optional[Future]:
+    def last_action(self) -> Future[Any] | None:
         """The future of the most recent board action."""
         return self._last_action
 
@@ -248,7 +286,7 @@ class JobBoard(widgets.VBox):
 
     def page_jobs(self) -> list[int]:
         """JobIDs on the page shown, newest first."""
-        return [row.entry.job_id for row in self._rows[:self._n_rows]] if self.entries else []
+        return [row.entry.job_id for row in self._rows[: self._n_rows]] if self.entries else []
 
     @property
     def pages(self) -> int:
@@ -270,17 +308,24 @@ class JobBoard(widgets.VBox):
             ids = page_of(shown_ids, self.page, self.page_size)
             wanted = [self.entries[j] for j in ids]
             on_page = {id(e) for e in wanted}
-            for row in self._rows[:self._n_rows]:
+            for row in self._rows[: self._n_rows]:
                 if id(row.entry) not in on_page and row.entry.panel is not None:
                     self._close_details(row.entry)
             for i, entry in enumerate(wanted):
                 if i < len(self._rows):
                     self._rows[i].bind(entry)
                 else:
-                    self._rows.append(JobRow(self._row_parts, entry, ticked=self._ticked.__contains__,
-                                             on_tick=self._on_row_tick, on_details=self._on_details,
-                                             lock=self._lock))
-            for row in self._rows[len(wanted):]:
+                    self._rows.append(
+                        JobRow(
+                            self._row_parts,
+                            entry,
+                            ticked=self._ticked.__contains__,
+                            on_tick=self._on_row_tick,
+                            on_details=self._on_details,
+                            lock=self._lock,
+                        )
+                    )
+            for row in self._rows[len(wanted) :]:
                 row.release()
             while len(self._rows) > max(len(wanted), self.page_size):  # a smaller page frees its rows
                 self._rows.pop().close()
@@ -291,7 +336,7 @@ class JobBoard(widgets.VBox):
 
     def _set_children(self) -> None:
         children: list[widgets.Widget] = []
-        for row in self._rows[:self._n_rows]:
+        for row in self._rows[: self._n_rows]:
             children.append(row.header)
             if row.entry.panel is not None:
                 children.append(row.entry.panel)
@@ -314,7 +359,7 @@ class JobBoard(widgets.VBox):
 
     def _render_elsewhere(self) -> None:
         """The line about active jobs that are not on this page, or not found in the listing."""
-        on_page = {row.entry.job_id for row in self._rows[:self._n_rows]}
+        on_page = {row.entry.job_id for row in self._rows[: self._n_rows]}
         known = [j for j, e in self.entries.items() if e.knowledge == UNFINISHED]
         away = [j for j in known if j not in on_page]
         parts = []
@@ -324,8 +369,9 @@ class JobBoard(widgets.VBox):
         if self.active_jobs is not None and missing > 0:
             unasked = sum(1 for e in self.entries.values() if e.knowledge == UNKNOWN)
             if unasked:
-                parts.append(f"{missing} more active not found yet among {unasked} jobs not asked "
-                             "(each refresh looks further)")
+                parts.append(
+                    f"{missing} more active not found yet among {unasked} jobs not asked (each refresh looks further)"
+                )
             else:
                 parts.append(f"{missing} active not in this list (submitted since it was loaded? Reload list)")
         self.elsewhere_text.value = escape("; ".join(parts))
@@ -342,13 +388,14 @@ class JobBoard(widgets.VBox):
         self._layout_page()
 
     # -- listing ---------------------------------------------------------------------------------
-    def reload(self) -> Future:
+    def reload(self) -> Future[Any]:
         """List the user's jobs and count the active ones (two requests, in the background).
 
         Entries of the listing that cannot be trusted are skipped and counted
         in :attr:`listing_note` and :attr:`skipped`; they never hide the others.
         """
-        def work() -> tuple:
+
+        def work() -> tuple[Any, ...]:
             jobs = list_jobs_with(self.transport, self.user)
             active = self._count_active()
             listing = parse_listing(jobs)  # thousands of entries: off the kernel's thread
@@ -369,7 +416,7 @@ class JobBoard(widgets.VBox):
                 entries[info["JobID"]] = JobEntry(self, info)
         return entries
 
-    def _apply_listing(self, value: tuple) -> None:
+    def _apply_listing(self, value: tuple[Any, ...]) -> None:
         listing, entries, active = value
         if self._closed:
             return
@@ -388,19 +435,22 @@ class JobBoard(widgets.VBox):
         self._layout_page()
         self._after_poll()
 
-    def _count_active(self) -> Optional[int]:
+    def _count_active(self) -> int | None:
         """countActiveJobs, or None if the count failed (the board keeps its last figure)."""
         try:
             return count_active_jobs_with(self.transport, self.user)
         except XRTError:
             return None
 
-    def _show_quota(self, active: Optional[int]) -> None:
+    def _show_quota(self, active: int | None) -> None:
         if active is None and self.active_jobs is not None:
             return  # keep the last good figure
         self.active_jobs = active
-        self.quota.value = (f"Active jobs (queued or running): <b>{active}</b>" if active is not None
-                            else "Active jobs: unknown (the count failed)")
+        self.quota.value = (
+            f"Active jobs (queued or running): <b>{active}</b>"
+            if active is not None
+            else "Active jobs: unknown (the count failed)"
+        )
 
     # -- refresh ---------------------------------------------------------------------------------
     def watched(self) -> list[int]:
@@ -413,7 +463,7 @@ class JobBoard(widgets.VBox):
         """The most jobs off the page one refresh asks about while looking for active jobs."""
         return self._search_budget if self._search_budget is not None else 2 * self.page_size
 
-    def refresh(self) -> Future:
+    def refresh(self) -> Future[Any]:
         """Ask about the page's unfinished jobs, then what the active-job count says is still to be found.
 
         One ``getNumJobs`` request, then one status request per job asked,
@@ -421,14 +471,21 @@ class JobBoard(widgets.VBox):
         :func:`~xrt_widgets.ui.polling.next_to_ask`). The JobIDs asked are
         in :attr:`last_asked`.
         """
-        def work() -> tuple:
+
+        def work() -> tuple[Any, ...]:
             active = self._count_active()
             with self._lock:
                 order = list(self.entries)
                 page = self.page_jobs()
-            asked, failures = refresh_rounds(order, page, lambda: {j: e.knowledge for j, e in self.entries.items()},
-                                             active, self._ask_many, batch=self.max_workers,
-                                             budget=self.search_budget)
+            asked, failures = refresh_rounds(
+                order,
+                page,
+                lambda: {j: e.knowledge for j, e in self.entries.items()},
+                active,
+                self._ask_many,
+                batch=self.max_workers,
+                budget=self.search_budget,
+            )
             return asked, failures, active
 
         return self._start("refresh", "Refreshing…", work, self._apply_refresh)
@@ -448,7 +505,7 @@ class JobBoard(widgets.VBox):
                 failures.append(f"job {entry.job_id}: {problem}")
         return failures
 
-    def _ask(self, entry: JobEntry) -> Future:
+    def _ask(self, entry: JobEntry) -> Future[Any]:
         """One status request for the job's unfinished products (through its panel when open)."""
         if entry.panel is not None:
             return entry.panel.refresh()
@@ -464,7 +521,7 @@ class JobBoard(widgets.VBox):
                 entry.row.render()
         return entry.error
 
-    def _apply_refresh(self, value: tuple) -> None:
+    def _apply_refresh(self, value: tuple[Any, ...]) -> None:
         asked, failures, active = value
         self.last_asked = list(asked)
         self._show_quota(active)
@@ -515,7 +572,7 @@ class JobBoard(widgets.VBox):
 
     def _refresh_rows(self, ids: list[int]) -> None:
         wanted = set(ids)
-        for row in self._rows[:self._n_rows]:
+        for row in self._rows[: self._n_rows]:
             if row.entry.job_id in wanted:
                 row.render()
         self._render_pager(len(self.shown_jobs()), self.pages)
@@ -549,9 +606,14 @@ class JobBoard(widgets.VBox):
     def _open_details(self, entry: JobEntry) -> CancelPanel:
         with self._lock:
             if entry.panel is None:
-                panel = CancelPanel(entry.request, confirm=True, executor=self._pool,
-                                    deadline=self.transport.deadline, refresh_on_display=False,
-                                    title=f"Job {entry.job_id}: {entry.info.get('Name', '')}")
+                panel = CancelPanel(
+                    entry.request,
+                    confirm=True,
+                    executor=self._pool,
+                    deadline=self.transport.deadline,
+                    refresh_on_display=False,
+                    title=f"Job {entry.job_id}: {entry.info.get('Name', '')}",
+                )
                 panel.style_sheet.value = ""  # the board carries the stylesheet once
                 if entry.picked:
                     panel.selected = [n for n in entry.picked if n in panel.rows]
@@ -587,31 +649,36 @@ class JobBoard(widgets.VBox):
         if self.confirm and chosen:
             n_products = sum(len(v) for v in chosen.values())
             named = names_of(self.entries.values(), chosen)
-            self.confirm_text.value = (f"<b>Cancel {_plural(n_products, 'product')} in "
-                                       f"{_plural(len(chosen), 'job')}?</b> {escape(named)}. "
-                                       "This cannot be undone.")
+            self.confirm_text.value = (
+                f"<b>Cancel {_plural(n_products, 'product')} in "
+                f"{_plural(len(chosen), 'job')}?</b> {escape(named)}. "
+                "This cannot be undone."
+            )
             shown(self.confirm_box, True)
             self.back_button.focus()
             return
         self.cancel_selected()
 
-    def _hide_confirm(self, focus: Optional[widgets.DOMWidget] = None) -> None:
+    def _hide_confirm(self, focus: widgets.DOMWidget | None = None) -> None:
         if "xrtw-hidden" not in self.confirm_box._dom_classes:
             shown(self.confirm_box, False)
             if focus is not None:
                 focus.focus()
 
-    def cancel_selected(self, selection: Optional[dict] = None) -> Future:
+    def cancel_selected(self, selection: dict[int, list[str]] | None = None) -> Future[Any]:
         """Cancel, in one request per job, what is ticked (or ``selection``: JobID -> product names).
 
         Returns a future resolving to ``{JobID: (ok, perProduct)}`` once every job's record shows its result.
         """
         self._hide_confirm()
-        chosen = self.selection() if selection is None else {
-            int(j): [resolve(n).long for n in names] for j, names in selection.items()}
+        chosen = (
+            self.selection()
+            if selection is None
+            else {int(j): [resolve(n).long for n in names] for j, names in selection.items()}
+        )
         if not chosen:
             self._show_error("Tick at least one job or product to cancel.")
-            done: Future = Future()
+            done: Future[Any] = Future()
             done.set_result({})
             return done
         unknown = [j for j in chosen if j not in self.entries]
@@ -643,16 +710,21 @@ class JobBoard(widgets.VBox):
                 results[job_id] = value
             return _Results(results, active=self._count_active())
 
-        return self._start("cancel", f"Cancelling in {_plural(len(chosen), 'job')}…", work, self._apply_bulk,
-                           names=tuple(f"{j}:{n}" for j, names in sorted(chosen.items()) for n in names))
+        return self._start(
+            "cancel",
+            f"Cancelling in {_plural(len(chosen), 'job')}…",
+            work,
+            self._apply_bulk,
+            names=tuple(f"{j}:{n}" for j, names in sorted(chosen.items()) for n in names),
+        )
 
-    def _send_cancel(self, entry: JobEntry, names: list[str]) -> Future:
+    def _send_cancel(self, entry: JobEntry, names: list[str]) -> Future[Any]:
         if entry.panel is not None:
             return entry.panel.cancel(names)
         return self._pool.submit(self._cancel_job, entry, tuple(names))
 
     @staticmethod
-    def _cancel_job(entry: JobEntry, names: tuple[str, ...]) -> tuple[int, dict]:
+    def _cancel_job(entry: JobEntry, names: tuple[str, ...]) -> tuple[int, dict[str, Any]]:
         """In the pool: one cancel request, then one status request for what it did not cancel."""
         outcome = entry.adapter.cancel_outcome(names)
         follow_up = entry.state.apply_cancel(outcome)
@@ -667,28 +739,35 @@ class JobBoard(widgets.VBox):
         failed = [j for j, v in results.items() if v[0] == -1]
         with self.summary.hold_sync():
             self.summary.value = f'<span role="status">{escape(text)}</span>'
-            set_classes(self.summary, add=(f"xrtw-result-{slug}",),
-                        remove=[c for c in self.summary._dom_classes if c.startswith("xrtw-result-")
-                                and c != f"xrtw-result-{slug}"] + ["xrtw-hidden"])
+            set_classes(
+                self.summary,
+                add=(f"xrtw-result-{slug}",),
+                remove=[
+                    c for c in self.summary._dom_classes if c.startswith("xrtw-result-") and c != f"xrtw-result-{slug}"
+                ]
+                + ["xrtw-hidden"],
+            )
         self._show_error("; ".join(f"job {j}: {results[j][1].get('ERROR')}" for j in failed))
         self._layout_page()
         self.summary.focus()
 
     # -- running ---------------------------------------------------------------------------------
-    def _guard(self, fn: Callable) -> None:
+    def _guard(self, fn: Callable[[], Any]) -> None:
         try:
             fn()
         except Exception as exc:  # the boundary: show, never only log
             self._show_error(f"{type(exc).__name__}: {exc}")
 
-    def _start(self, kind: str, label: str, work: Callable[[], Any], apply: Callable[[Any], None],
-               names: tuple[str, ...] = ()) -> Future:
+    def _start(
+        self, kind: str, label: str, work: Callable[[], Any], apply: Callable[[Any], None], names: tuple[str, ...] = ()
+    ) -> Future[Any]:
         """Run ``work()`` then ``apply(value)`` (under the lock) as one action of the board's runner.
 
         The same action (kind and names) joins the one waiting or in flight;
         any other waits its turn. The runner's threads are its own, not the
         bounded pool: the work waits on futures that run there.
         """
+
         def run(_names: tuple[str, ...]) -> Any:
             try:
                 value = work()
@@ -753,7 +832,7 @@ class JobBoard(widgets.VBox):
         return f"Last refresh at {self.last_refresh_utc}"
 
     @property
-    def seconds_since_refresh(self) -> Optional[float]:
+    def seconds_since_refresh(self) -> float | None:
         """Seconds since the last completed refresh, by the board's clock (None before the first)."""
         return None if self.last_refresh is None else self._clock() - self.last_refresh
 

@@ -31,43 +31,75 @@ def build_controls(board: Any, user: str, p: Parts) -> None:
     board.reload_button = p.button("Reload list", "xrtw-board-reload", icon="list")
     board.refresh_button = p.button("Refresh", "xrtw-board-refresh", icon="refresh")
     board.cancel_button = p.button("Cancel selected", "xrtw-board-cancel", icon="ban", button_style="danger")
-    board.auto_toggle = widgets.ToggleButton(value=False, description="Auto-refresh", icon="clock-o",
-                                            layout=p.auto, _dom_classes=("xrtw-board-auto",))
+    board.auto_toggle = widgets.ToggleButton(
+        value=False, description="Auto-refresh", icon="clock-o", layout=p.auto, _dom_classes=("xrtw-board-auto",)
+    )
     board.busy_indicator = p.html("", "xrtw-busy")
-    board.actions = p.hbox([board.reload_button, board.refresh_button, board.cancel_button, board.auto_toggle,
-                           board.busy_indicator], "xrtw-toolbar", "xrtw-board-actions")
+    board.actions = p.hbox(
+        [board.reload_button, board.refresh_button, board.cancel_button, board.auto_toggle, board.busy_indicator],
+        "xrtw-toolbar",
+        "xrtw-board-actions",
+    )
 
-    board.select_unfinished_button = p.button("Select unfinished", "xrtw-board-select-unfinished",
-                                             icon="check-square-o",
-                                             tooltip="Tick every job that may still be running, on every page")
+    board.select_unfinished_button = p.button(
+        "Select unfinished",
+        "xrtw-board-select-unfinished",
+        icon="check-square-o",
+        tooltip="Tick every job that may still be running, on every page",
+    )
     board.select_none_button = p.button("Select none", "xrtw-board-select-none", icon="square-o")
     board.unfinished_box = p.checkbox("Unfinished only", "xrtw-filter-unfinished")
     board.cancellable_box = p.checkbox("Cancellable only", "xrtw-filter-cancellable")
-    board.text_box = widgets.Text(placeholder="Name or JobID", description="Filter", continuous_update=False,
-                                 layout=widgets.Layout(width="16em"), _dom_classes=("xrtw-filter-text",))
-    board.filters_bar = p.hbox([board.select_unfinished_button, board.select_none_button, board.unfinished_box,
-                               board.cancellable_box, board.text_box], "xrtw-toolbar", "xrtw-board-filters")
+    board.text_box = widgets.Text(
+        placeholder="Name or JobID",
+        description="Filter",
+        continuous_update=False,
+        layout=widgets.Layout(width="16em"),
+        _dom_classes=("xrtw-filter-text",),
+    )
+    board.filters_bar = p.hbox(
+        [
+            board.select_unfinished_button,
+            board.select_none_button,
+            board.unfinished_box,
+            board.cancellable_box,
+            board.text_box,
+        ],
+        "xrtw-toolbar",
+        "xrtw-board-filters",
+    )
 
     board.confirm_text = p.html("", "xrtw-confirm-text")
     board.confirm_button = p.button("Confirm", "xrtw-board-confirm", icon="check", button_style="danger")
     board.back_button = p.button("Back", "xrtw-board-back", icon="arrow-left")
-    board.confirm_box = p.hbox([board.confirm_text, board.confirm_button, board.back_button], "xrtw-toolbar",
-                              "xrtw-board-confirm-bar", hidden=True)
+    board.confirm_box = p.hbox(
+        [board.confirm_text, board.confirm_button, board.back_button],
+        "xrtw-toolbar",
+        "xrtw-board-confirm-bar",
+        hidden=True,
+    )
     board.summary = p.html("", "xrtw-summary", "xrtw-board-summary", hidden=True)
     board.error_line = p.html("", "xrtw-error", hidden=True)
     board.listing_line = p.html("", "xrtw-listing-note", hidden=True)
     board.elsewhere_text = p.html("", "xrtw-elsewhere-text")
     board.show_elsewhere_button = p.button("Show them", "xrtw-board-show-active", icon="filter")
-    board.elsewhere = p.hbox([board.elsewhere_text, board.show_elsewhere_button], "xrtw-toolbar",
-                            "xrtw-board-elsewhere", hidden=True)
+    board.elsewhere = p.hbox(
+        [board.elsewhere_text, board.show_elsewhere_button], "xrtw-toolbar", "xrtw-board-elsewhere", hidden=True
+    )
     board.jobs_box = p.vbox((), "xrtw-jobs")
 
     board.prev_button = p.button("Newer", "xrtw-board-prev", icon="chevron-left")
     board.next_button = p.button("Older", "xrtw-board-next", icon="chevron-right")
     board.page_label = p.html("", "xrtw-page-label")
-    board.page_size_box = widgets.Dropdown(options=[(str(n), n) for n in PAGE_SIZES], value=25,
-                                          description="Per page", layout=widgets.Layout(width="10em"),
-                                          _dom_classes=("xrtw-page-size",))
-    board.pager = p.hbox([board.prev_button, board.page_label, board.next_button, board.page_size_box],
-                        "xrtw-toolbar", "xrtw-board-pager")
-
+    board.page_size_box = widgets.Dropdown(
+        options=[(str(n), n) for n in PAGE_SIZES],
+        value=25,
+        description="Per page",
+        layout=widgets.Layout(width="10em"),
+        _dom_classes=("xrtw-page-size",),
+    )
+    board.pager = p.hbox(
+        [board.prev_button, board.page_label, board.next_button, board.page_size_box],
+        "xrtw-toolbar",
+        "xrtw-board-pager",
+    )

@@ -13,8 +13,9 @@ filters and of paging are tested on plain data.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..adapter import RequestAdapter
 from ..jobs import JobState, job_state
@@ -40,24 +41,24 @@ class JobEntry:
         One entry of :func:`~xrt_widgets.protocol.parse_listing`, already checked.
     """
 
-    def __init__(self, board: Any, info: dict) -> None:
+    def __init__(self, board: Any, info: dict[str, Any]) -> None:
         self.board = board
         self.info = info
         self.job_id: int = info["JobID"]
         self.products: list[str] = list(info["products"])
-        self._request: Optional[XRTProductRequest] = None
-        self._adapter: Optional[RequestAdapter] = None
-        self._state: Optional[JobState] = None
+        self._request: XRTProductRequest | None = None
+        self._adapter: RequestAdapter | None = None
+        self._state: JobState | None = None
         #: The job's Details panel while it is open (it is closed and freed when the Details close).
-        self.panel: Optional["CancelPanel"] = None
+        self.panel: CancelPanel | None = None
         #: Products ticked in the Details panel when it was last closed (a bulk cancel still asks for them).
         self.picked: list[str] = []
         #: The last (ok, perProduct) of a bulk cancel of this job, if any.
-        self.result: Optional[tuple] = None
+        self.result: tuple[int, dict[str, Any]] | None = None
         #: Why the last request about this job failed ('' if it did not).
         self.error = ""
         #: The page's row showing this job, while it is on the page.
-        self.row: Optional["JobRow"] = None
+        self.row: JobRow | None = None
 
     # -- made when first needed ------------------------------------------------------------------
     @property
@@ -65,9 +66,15 @@ class JobEntry:
         """The job's request (bound with :meth:`XRTProductRequest.from_job`), made on first use."""
         if self._request is None:
             t = self.board.transport
-            self._request = XRTProductRequest.from_job(self.board.user, self.job_id, self.products,
-                                                       base_url=t.base_url, session=t.session, timeout=t.timeout,
-                                                       deadline=t.deadline)
+            self._request = XRTProductRequest.from_job(
+                self.board.user,
+                self.job_id,
+                self.products,
+                base_url=t.base_url,
+                session=t.session,
+                timeout=t.timeout,
+                deadline=t.deadline,
+            )
         return self._request
 
     @property
@@ -84,7 +91,7 @@ class JobEntry:
             self._state = job_state(self.adapter.job_key(), self.products)
         return self._state
 
-    def replace_info(self, info: dict) -> None:
+    def replace_info(self, info: dict[str, Any]) -> None:
         """A newer listing of the same job with the same products (its name or ``hasProd`` may change)."""
         self.info = info
 
@@ -110,10 +117,11 @@ class JobEntry:
     def asked(self) -> bool:
         """Whether the server has said anything of any of the job's products."""
         return self._state is not None and any(
-            s.family != "local" for n, s in self._state.statuses.items() if n in self.products)
+            s.family != "local" for n, s in self._state.statuses.items() if n in self.products
+        )
 
     @property
-    def statuses(self) -> dict:
+    def statuses(self) -> dict[str, dict[str, Any]]:
         """Long name -> what the server said of it, as plain data (only products it has told about)."""
         if self._state is None:
             return {}
@@ -126,7 +134,7 @@ class JobEntry:
         return [n for n in self._state.unfinished() if n in self.products]
 
     # -- the row's widgets, while the job is on the page ------------------------------------------
-    def _on_page(self) -> "JobRow":
+    def _on_page(self) -> JobRow:
         if self.row is None:
             raise LookupError(f"job {self.job_id} is not on the board's current page")
         return self.row
@@ -196,7 +204,7 @@ def page_count(n_shown: int, page_size: int) -> int:
 def page_of(shown: Sequence[int], page: int, page_size: int) -> list[int]:
     """The JobIDs of page ``page`` (0-based, clamped to the pages there are)."""
     page = min(max(page, 0), page_count(len(shown), page_size) - 1)
-    return list(shown[page * page_size:(page + 1) * page_size])
+    return list(shown[page * page_size : (page + 1) * page_size])
 
 
 def names_of(entries: Iterable[JobEntry], selection: dict[int, list[str]], *, few: int = 3) -> str:
@@ -213,13 +221,15 @@ def names_of(entries: Iterable[JobEntry], selection: dict[int, list[str]], *, fe
     return "; ".join(named) + (f" and {more} more" if more > 0 else "")
 
 
-def bulk_summary(results: dict[int, tuple]) -> tuple[str, str]:
+def bulk_summary(results: dict[int, tuple[int, dict[str, Any]]]) -> tuple[str, str]:
     """A bulk cancel's results (JobID -> (ok, perProduct)) in words, and the slug of the summary's colour."""
     oks = [v[0] for v in results.values()]
     failed = [j for j, v in results.items() if v[0] == -1]
-    text = (f"{sum(1 for o in oks if o == 1)} of {len(oks)} jobs fully cancelled, "
-            f"{sum(1 for o in oks if o == 2)} partly, {sum(1 for o in oks if o == 0)} not at all"
-            + (f"; {len(failed)} failed ({', '.join(map(str, failed))})" if failed else ""))
+    text = (
+        f"{sum(1 for o in oks if o == 1)} of {len(oks)} jobs fully cancelled, "
+        f"{sum(1 for o in oks if o == 2)} partly, {sum(1 for o in oks if o == 0)} not at all"
+        + (f"; {len(failed)} failed ({', '.join(map(str, failed))})" if failed else "")
+    )
     if failed:
         return text, "http-error"
     if all(o == 1 for o in oks):

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 from ipywidgets.widgets.widget_bool import CheckboxStyle, ToggleButtonStyle
@@ -41,9 +42,15 @@ class RowParts:
         self.toggle_layout = widgets.Layout(width="auto")
         self.toggle_style = ToggleButtonStyle()
         self.row_layout = widgets.Layout(width="100%")
-        self.shared: tuple[widgets.Widget, ...] = (self.checkbox_layout, self.checkbox_style, self.summary_layout,
-                                                   self.html_style, self.toggle_layout, self.toggle_style,
-                                                   self.row_layout)
+        self.shared: tuple[widgets.Widget, ...] = (
+            self.checkbox_layout,
+            self.checkbox_style,
+            self.summary_layout,
+            self.html_style,
+            self.toggle_layout,
+            self.toggle_style,
+            self.row_layout,
+        )
 
     def close(self) -> None:
         for w in self.shared:
@@ -71,28 +78,36 @@ def summary_html(entry: JobEntry) -> str:
     the board never shows a job as finished that it did not ask about.
     """
     info = entry.info
-    held = ("products held on the server" if info.get("hasProd", True)
-            else "products no longer held on the server (nothing left to cancel)")
+    held = (
+        "products held on the server"
+        if info.get("hasProd", True)
+        else "products no longer held on the server (nothing left to cancel)"
+    )
     statuses = entry._state.statuses if entry._state is not None else {}
     parts = []
     for name in entry.products:
         status = statuses.get(name)
         if status is not None and status.family != "local":
-            parts.append(f'<span class="xrtw-job-product" title="{escape(status.info.meaning)} '
-                         f'({escape(status.raw)})">{escape(name)} <span aria-hidden="true">{status.icon}</span> '
-                         f"{escape(status.words)}</span>")
+            parts.append(
+                f'<span class="xrtw-job-product" title="{escape(status.info.meaning)} '
+                f'({escape(status.raw)})">{escape(name)} <span aria-hidden="true">{status.icon}</span> '
+                f"{escape(status.words)}</span>"
+            )
         else:
             parts.append(f'<span class="xrtw-job-product">{escape(name)}: <i>not asked</i></span>')
     result = ""
     if entry.result is not None:
         rc = codes.lookup("cancel_result", entry.result[0])
-        result = (f' · <b><span aria-hidden="true">{rc.icon}</span> {escape(rc.label)} '
-                  f"(ok = {escape(entry.result[0])})</b>")
+        result = (
+            f' · <b><span aria-hidden="true">{rc.icon}</span> {escape(rc.label)} (ok = {escape(entry.result[0])})</b>'
+        )
     error = f' · <span class="xrtw-job-error">⚠ {escape(entry.error)}</span>' if entry.error else ""
     date = info.get("DateSubmitted", "")
     when = f' · submitted <span class="xrtw-nowrap">{escape(date)}</span> (service time)' if date else ""
-    return (f'<b>{escape(info.get("Name", ""))}</b> · job {escape(entry.job_id)}{when} · {held}<br>'
-            f"{' · '.join(parts) or 'no products'}{result}{error}")
+    return (
+        f"<b>{escape(info.get('Name', ''))}</b> · job {escape(entry.job_id)}{when} · {held}<br>"
+        f"{' · '.join(parts) or 'no products'}{result}{error}"
+    )
 
 
 class JobRow:
@@ -113,9 +128,16 @@ class JobRow:
         The board's lock: binding and rendering never interleave.
     """
 
-    def __init__(self, parts: RowParts, entry: JobEntry, *, ticked: Callable[[int], bool],
-                 on_tick: Callable[[JobEntry, bool], None], on_details: Callable[[JobEntry, bool], None],
-                 lock: Any = None) -> None:
+    def __init__(
+        self,
+        parts: RowParts,
+        entry: JobEntry,
+        *,
+        ticked: Callable[[int], bool],
+        on_tick: Callable[[JobEntry, bool], None],
+        on_details: Callable[[JobEntry, bool], None],
+        lock: Any = None,
+    ) -> None:
         self._ticked = ticked
         self._on_tick = on_tick
         self._on_details = on_details
@@ -124,18 +146,30 @@ class JobRow:
         self._unobserve: Callable[[], None] = lambda: None
         self.entry = entry
         slug = row_slug(entry)
-        self.checkbox = widgets.Checkbox(value=ticked(entry.job_id), description=str(entry.job_id), indent=False,
-                                         disabled=self._untickable(entry), layout=parts.checkbox_layout,
-                                         style=parts.checkbox_style, _dom_classes=("xrtw-job-tick",))
-        self.summary = widgets.HTML(summary_html(entry), layout=parts.summary_layout, style=parts.html_style,
-                                    _dom_classes=("xrtw-job-summary",))
-        self.toggle = widgets.ToggleButton(value=entry.panel is not None, description="Details",
-                                           icon="chevron-up" if entry.panel is not None else "chevron-down",
-                                           tooltip="Show or hide this job's products",
-                                           layout=parts.toggle_layout, style=parts.toggle_style,
-                                           _dom_classes=("xrtw-job-details",))
-        self.header = widgets.HBox([self.checkbox, self.summary, self.toggle], layout=parts.row_layout,
-                                   _dom_classes=self._classes(entry, slug))
+        self.checkbox = widgets.Checkbox(
+            value=ticked(entry.job_id),
+            description=str(entry.job_id),
+            indent=False,
+            disabled=self._untickable(entry),
+            layout=parts.checkbox_layout,
+            style=parts.checkbox_style,
+            _dom_classes=("xrtw-job-tick",),
+        )
+        self.summary = widgets.HTML(
+            summary_html(entry), layout=parts.summary_layout, style=parts.html_style, _dom_classes=("xrtw-job-summary",)
+        )
+        self.toggle = widgets.ToggleButton(
+            value=entry.panel is not None,
+            description="Details",
+            icon="chevron-up" if entry.panel is not None else "chevron-down",
+            tooltip="Show or hide this job's products",
+            layout=parts.toggle_layout,
+            style=parts.toggle_style,
+            _dom_classes=("xrtw-job-details",),
+        )
+        self.header = widgets.HBox(
+            [self.checkbox, self.summary, self.toggle], layout=parts.row_layout, _dom_classes=self._classes(entry, slug)
+        )
         self._slug = slug
         self.checkbox.observe(self._checkbox_changed, names=["value"])
         self.toggle.observe(self._toggle_changed, names=["value"])
@@ -209,11 +243,11 @@ class JobRow:
                 self.render()
 
     # -- the user ------------------------------------------------------------------------------
-    def _checkbox_changed(self, change: dict) -> None:
+    def _checkbox_changed(self, change: dict[str, Any]) -> None:
         if not self._binding:
             self._on_tick(self.entry, bool(change["new"]))
 
-    def _toggle_changed(self, change: dict) -> None:
+    def _toggle_changed(self, change: dict[str, Any]) -> None:
         if not self._binding:
             self._on_details(self.entry, bool(change["new"]))
 

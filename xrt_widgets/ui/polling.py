@@ -15,10 +15,22 @@ count says is still to be found elsewhere, with a budget per refresh.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Collection, Iterable, Mapping, Optional
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any
 
-__all__ = ["Poller", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF", "next_to_ask",
-           "UNKNOWN", "UNFINISHED", "FINAL", "GONE", "KNOWLEDGE", "refresh_rounds"]
+__all__ = [
+    "Poller",
+    "MIN_INTERVAL",
+    "DEFAULT_INTERVAL",
+    "MAX_BACKOFF",
+    "next_to_ask",
+    "UNKNOWN",
+    "UNFINISHED",
+    "FINAL",
+    "GONE",
+    "KNOWLEDGE",
+    "refresh_rounds",
+]
 
 MIN_INTERVAL = 10.0
 DEFAULT_INTERVAL = 60.0
@@ -50,7 +62,7 @@ class Poller:
         ``timer_factory(seconds, callback)``; a daemon :class:`threading.Timer` by default.
     """
 
-    def __init__(self, on_due: Callable[[], None], *, timer_factory: Optional[Callable[..., Any]] = None) -> None:
+    def __init__(self, on_due: Callable[[], None], *, timer_factory: Callable[..., Any] | None = None) -> None:
         self._on_due = on_due
         self._factory = timer_factory or _Timer
         self._timer: Any = None
@@ -101,8 +113,16 @@ GONE = "gone"
 KNOWLEDGE = (UNKNOWN, UNFINISHED, FINAL, GONE)
 
 
-def next_to_ask(order: Iterable[int], page: Iterable[int], knowledge: Mapping[int, str], asked: Collection[int],
-                active: Optional[int], *, batch: int, budget: int) -> list[int]:
+def next_to_ask(
+    order: Iterable[int],
+    page: Iterable[int],
+    knowledge: Mapping[int, str],
+    asked: Collection[int],
+    active: int | None,
+    *,
+    batch: int,
+    budget: int,
+) -> list[int]:
     """The next jobs one refresh asks about (their status), or [] when the refresh is done.
 
     A refresh calls this again after each answer, with ``asked`` grown and
@@ -135,6 +155,7 @@ def next_to_ask(order: Iterable[int], page: Iterable[int], knowledge: Mapping[in
            jobs not asked yet, newest first, until ``budget`` is spent;
         none of them asked before in this refresh.
     """
+
     def know(job: int) -> str:
         return knowledge.get(job, UNKNOWN)
 
@@ -152,12 +173,19 @@ def next_to_ask(order: Iterable[int], page: Iterable[int], knowledge: Mapping[in
     left = budget - sum(1 for j in asked if j not in on_page)
     if left <= 0:
         return []
-    return [j for j in jobs if know(j) == UNKNOWN and j not in asked and j not in on_page][:min(batch, left)]
+    return [j for j in jobs if know(j) == UNKNOWN and j not in asked and j not in on_page][: min(batch, left)]
 
 
-def refresh_rounds(order: Iterable[int], page: Iterable[int], knowledge: Callable[[], Mapping[int, str]],
-                   active: Optional[int], ask: Callable[[list[int]], list[str]], *, batch: int,
-                   budget: int) -> tuple[list[int], list[str]]:
+def refresh_rounds(
+    order: Iterable[int],
+    page: Iterable[int],
+    knowledge: Callable[[], Mapping[int, str]],
+    active: int | None,
+    ask: Callable[[list[int]], list[str]],
+    *,
+    batch: int,
+    budget: int,
+) -> tuple[list[int], list[str]]:
     """One refresh: :func:`next_to_ask`, ``ask`` them (all at once), learn, and again until it says [].
 
     ``knowledge()`` gives what is known now (it changes as answers land);
