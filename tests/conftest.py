@@ -6,7 +6,7 @@ import pytest
 
 from xrt_widgets import Emulator, XRTProductRequest
 
-from support import GLOBALS, USER
+from support import GLOBALS, PRODUCT_PARS, USER
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,7 @@ def make_request(emu):
         req = XRTProductRequest(USER, base_url=emu.base_url, **kwargs)
         req.setGlobalPars(**GLOBALS)
         for product in products or ("LightCurve", "Spectrum", "StandardPos"):
-            req.addProduct(product)
+            req.addProduct(product, **PRODUCT_PARS.get(product, {}))
         if submit:
             assert req.submit(), req.submitError
         made.append(req)

@@ -5,7 +5,10 @@ import socket
 import time
 
 USER = "astro@example.org"
-GLOBALS = dict(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, posErr=1)
+GLOBALS = dict(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, posErr=1, useSXPS=False)
+#: The parameters each product needs before a request is valid (``isValid``); the others need none.
+PRODUCT_PARS = {"LightCurve": dict(binMeth="snapshot"), "Spectrum": dict(hasRedshift=False),
+                "SourceDet": dict(whichData="all")}
 XSS = "<img src=x onerror=alert(1)>"
 
 

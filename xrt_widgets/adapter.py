@@ -306,7 +306,7 @@ class RequestAdapter:
                     f"The reply from {url or 'the service'} could not be understood: the build status of "
                     f"{name} is {excerpt(entry.get('statusCode'))}, not a number."), url=url, learned=learned)
             text = entry.get("statusText")
-            # Made here from the progress itself: swifttools lays its progressText out a little differently.
+            # Made here from the progress itself: swifttools' progressText is only there for a product it asked about.
             progress = build_progress_text(entry.get("progress"))
             statuses[name] = Status("build_status", code,
                                     text if isinstance(text, str) else codes.lookup("build_status", code).meaning,

@@ -1,14 +1,15 @@
-"""swifttools' parameter tables as data, and how a request applies them while it is built.
+"""The rules of an XRT product request, as data tables: names, types, choices, requirements, defaults, renames.
 
 A request is built as swifttools builds one: the user's Python names
-(``pcCounts``, ``centroid``) are held with the values swifttools fills in
-by itself (a product's defaults, the parameters a value triggers, the
-position parameters the three positions share), and the submit body sends
-them under their wire names (``pccounts``, ``cent``) with True and False as
-1 and 0. The tables here are copied from swifttools 4.0.5; the functions
-apply them to plain dicts, so that
-:class:`~xrt_widgets.request.XRTProductRequest` sends the body swifttools
-would send for the same calls. Nothing here talks to the server.
+(``pcCounts``, ``centroid``) are held with the values filled in along the
+way (a product's defaults, the parameters a value triggers, the position
+parameters the three positions share), and the submit body sends them under
+their wire names (``pccounts``, ``cent``) with True and False as 1 and 0.
+Which names exist, which types and values they take and which are needed
+before a submit are tables here too; :mod:`xrt_widgets.request_pars` applies
+them. The tables were written from swifttools' documentation (RequestJob.md)
+and from what swifttools 4.0.5 does with the same calls; the tests compare
+them with swifttools. Nothing here talks to the server.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["GLOBAL_WIRE_NAMES", "PRODUCT_WIRE_NAMES", "PRODUCT_DEFAULTS", "PRODUCT_TRIGGERS", "GLOBAL_TRIGGERS",
            "SHARED_GLOBALS", "DEPRECATED_PARS", "LOWERCASED_PARS", "GLOBAL_PYTHON_NAMES", "PRODUCT_PYTHON_NAMES",
-           "wire_value", "set_global_pars", "set_product_pars", "new_product_pars", "submit_body"]
+           "GLOBAL_TYPES", "GLOBAL_CHOICES", "SHARED_POSITION_GLOBALS", "SERVER_DERIVED", "PRODUCT_TYPES",
+           "PRODUCT_CHOICES", "REQUIRED_GLOBALS", "GLOBAL_ALTERNATIVES", "WAIVED_WHEN_ALONE", "GLOBAL_REQUIRES",
+           "PRODUCT_NEEDS_GLOBALS", "PRODUCT_REQUIRED", "PRODUCT_REQUIRES", "wire_value", "submit_body"]
 
-# The Python -> wire renames below are copied, as data, from swifttools 4.0.5:
-# XRTProductRequest._globalPythonParsToJSONPars (ukssdc/xrt_prods/prod_request.py) and
-# prodPythonParsToJSONPars (ukssdc/xrt_prods/productVars.py). A name in neither table travels as given.
+# -- renames: a name in neither table travels as given ----------------------------------------------
 
 #: Global parameters: Python name -> wire name.
 GLOBAL_WIRE_NAMES: dict[str, str] = {
@@ -103,10 +104,8 @@ PRODUCT_WIRE_NAMES: dict[str, dict[str, str]] = {
     "sourceDet": {"whichData": "detobs", "useObs": "usedetobs", "whichBands": "detbands"},
 }
 
-# The tables below are copied, as data, from swifttools 4.0.5 (ukssdc/xrt_prods/productVars.py), and are
-# applied the way ProductRequest.setPars (prod_base.py) and XRTProductRequest.setGlobalPars /
-# setProductPars (prod_request.py) apply them; swifttools' validation (types, allowed values, required
-# parameters) is deliberately not reproduced. tests/test_submit_parity.py checks them against swifttools.
+# -- values filled in while a request is built ------------------------------------------------------
+# tests/unit/test_submit_parity.py checks that the bodies they give equal swifttools' for the same calls.
 
 #: Per product: the parameters a new product starts with (``prodDefaults``).
 PRODUCT_DEFAULTS: dict[str, dict[str, object]] = {
@@ -169,18 +168,149 @@ DEPRECATED_PARS: dict[str, dict[str, str]] = {
     "sourceDet": {},
 }
 
-#: Per product: parameters whose (string) value swifttools lower-cases before storing it: the keys of
-#: ``prodSpecificParValues``.
-LOWERCASED_PARS: dict[str, tuple[str, ...]] = {
-    "lc": ("binMeth", "allowUL", "allowBayes", "timeType", "timeFormat", "whichData", "grades"),
-    "spec": ("whichData", "timeslice", "grades"),
-    "psf": (),
-    "enh": (),
-    "xastrom": (),
-    "image": ("whichData",),
-    "sourceDet": ("whichData", "whichBands"),
+# -- what may be set, and to what --------------------------------------------------------------------
+# Written from the parameter tables of swifttools' RequestJob.md and checked against what swifttools 4.0.5
+# accepts and refuses (tests/unit/test_param_tables.py). A name missing from these tables is refused with
+# ValueError, a value of another type with TypeError, a value outside its choices with ValueError.
+
+#: Global parameters, by Python name, in the order ``getGlobalPars()`` lists them: the types a value may have.
+GLOBAL_TYPES: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "targ": (str,),
+    "T0": (float, int),
+    "SinceT0": (bool,),
+    "RA": (float,),
+    "Dec": (float,),
+    "centroid": (bool,),
+    "centMeth": (str,),
+    "maxCentTries": (int,),
+    "posErr": (float, int),
+    "sss": (bool,),
+    "useSXPS": (bool,),
+    "wtPupRate": (float, int),
+    "pcPupRate": (float, int),
+    "notify": (bool,),
+    "getCoords": (bool,),
+    "getTargs": (bool,),
+    "getT0": (bool,),
+    "posRadius": (float, int),
+    "posobs": (str,),
+    "useposobs": (str,),
+    "posobstime": (float, int),
+    "detMeth": (str,),
+    "detornot": (str,),
 }
 
+#: Globals whose value must be one of a fixed set (compared as given: globals are not lower-cased).
+GLOBAL_CHOICES: dict[str, tuple[str, ...]] = {
+    "centMeth": ("simple", "iterative"),
+    "posobs": ("all", "user", "hours"),
+    "detornot": ("detect", "centroid"),
+    "detMeth": ("simple", "iterative"),
+}
+
+#: The globals that the positions share: listed by ``getProductPars`` of a position, left out of
+#: ``getGlobalPars()`` unless ``omitShared=False``.
+SHARED_POSITION_GLOBALS: tuple[str, ...] = ("posRadius", "posobs", "useposobs", "posobstime", "detMeth", "detornot")
+
+#: Globals the server works out when asked; after a submit they are read back as False, so that a
+#: request used again as a template repeats the values the server found rather than asking again.
+SERVER_DERIVED: tuple[str, ...] = ("getCoords", "getTargs", "getT0")
+
+#: Per product short name: each parameter it takes, by Python name, and the types its value may have.
+#: The positions take only the parameters they share, which are held as globals (:data:`SHARED_GLOBALS`).
+PRODUCT_TYPES: dict[str, dict[str, tuple[type, ...]]] = {
+    "lc": {
+        "binMeth": (str,), "softLo": (float, int), "softHi": (float, int), "hardLo": (float, int),
+        "hardHi": (float, int), "minSig": (float, int), "minEnergy": (float, int), "maxEnergy": (float, int),
+        "grades": (str,), "allowUL": (str,), "allowBayes": (str,), "bayesCounts": (float, int),
+        "bayesSNR": (float, int), "timeType": (str,), "timeFormat": (str,), "useObs": (str,), "pcCounts": (int,),
+        "wtCounts": (int,), "pcBinTime": (float, int), "wtBinTime": (float, int), "dynamic": (bool,),
+        "rateFact": (float, int), "binFact": (float, int), "minCounts": (int,), "minSNR": (float, int),
+        "wtmaxGap": (float, int), "pcmaxGap": (float, int), "matchHR": (float, int), "wtHRBinTime": (float, int),
+        "pcHRBinTime": (float, int), "minFracExp": (float, int), "whichData": (str,), "srcrad": (int,),
+    },
+    "spec": {
+        "hasRedshift": (bool,), "redshift": (float,), "whichData": (str,), "useObs": (str,),
+        "incHours": (float, int), "timeslice": (str,), "grades": (str,), "rname1": (str,), "gti1": (str,),
+        "rname2": (str,), "gti2": (str,), "rname3": (str,), "gti3": (str,), "rname4": (str,), "gti4": (str,),
+        "specStem": (str,), "doNotFit": (bool,), "galactic": (bool,), "models": (list, tuple),
+        "deltaFitStat": (float,), "srcrad": (int,),
+    },
+    "psf": {},
+    "enh": {},
+    "xastrom": {"useAllObs": (bool,)},
+    "image": {"energies": (str,), "whichData": (str,), "useObs": (str,)},
+    "sourceDet": {"useObs": (str,), "whichData": (str,), "whichBands": (str,), "fitStrayLight": (bool,)},
+}
+
+#: Per product: parameters whose value must be one of a fixed set. Values are lower-cased before the check.
+PRODUCT_CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "lc": {
+        "binMeth": ("counts", "time", "snapshot", "obsid"),
+        "allowUL": ("no", "pc", "wt", "both"),
+        "allowBayes": ("no", "pc", "wt", "both"),
+        "timeType": ("m", "s", "mjd", "sec"),
+        "timeFormat": ("m", "s", "mjd", "sec"),
+        "whichData": ("all", "user"),
+        "grades": ("0", "all", "4"),
+    },
+    "spec": {
+        "whichData": ("all", "user", "hours"),
+        "timeslice": ("single", "user", "snapshot", "obsid"),
+        "grades": ("0", "all", "4"),
+    },
+    "psf": {},
+    "enh": {},
+    "xastrom": {},
+    "image": {"whichData": ("all", "user")},
+    "sourceDet": {"whichData": ("all", "user"), "whichBands": ("total", "all")},
+}
+
+# -- what must be set before a submit ------------------------------------------------------------------
+
+#: Globals every request needs (some products waive some, see :data:`WAIVED_WHEN_ALONE`).
+REQUIRED_GLOBALS: tuple[str, ...] = ("centroid", "name", "useSXPS", "RA", "Dec", "targ")
+
+#: A required global is also satisfied when this other global is set: the server works it out.
+GLOBAL_ALTERNATIVES: dict[str, str] = {"targ": "getTargs", "RA": "getCoords", "Dec": "getCoords"}
+
+#: When a product is the only one requested, these required globals are not needed (a source detection
+#: searches the whole field, so it needs no position).
+WAIVED_WHEN_ALONE: dict[str, tuple[str, ...]] = {"sourceDet": ("RA", "Dec", "centroid", "useSXPS")}
+
+#: Globals needed when another global has a value: ``{a: {str(value): (needed, ...)}}``.
+GLOBAL_REQUIRES: dict[str, dict[str, tuple[str, ...]]] = {
+    "centroid": {"True": ("posErr",)},
+    "posobs": {"hours": ("posobstime",), "user": ("useposobs",)},
+}
+
+#: Per product: globals it needs.
+PRODUCT_NEEDS_GLOBALS: dict[str, tuple[str, ...]] = {
+    "lc": ("centroid",), "spec": ("centroid",), "psf": (), "enh": (), "xastrom": (), "image": (), "sourceDet": (),
+}
+
+#: Per product: parameters that must be set.
+PRODUCT_REQUIRED: dict[str, tuple[str, ...]] = {
+    "lc": ("binMeth",), "spec": ("hasRedshift", "deltaFitStat"), "psf": (), "enh": (), "xastrom": (), "image": (),
+    "sourceDet": ("whichData",),
+}
+
+#: Per product: parameters needed when another has a value, ``{a: {str(value): (needed, ...)}}``. The "too"
+#: entry is kept as swifttools has it: no allowed value of binMeth is "too", so time binning needs nothing.
+PRODUCT_REQUIRES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "lc": {"binMeth": {"too": ("pcBinTime", "wtBinTime"), "counts": ("pcCounts", "wtCounts", "dynamic")},
+           "whichData": {"user": ("useObs",)}},
+    "spec": {"whichData": {"user": ("useObs",), "hours": ("incHours",)}, "hasRedshift": {"True": ("redshift",)}},
+    "psf": {},
+    "enh": {},
+    "xastrom": {},
+    "image": {"whichData": {"user": ("useObs",)}},
+    "sourceDet": {"whichData": {"user": ("useObs",)}},
+}
+
+#: Per product: the parameters whose (string) value is lower-cased before it is checked and held.
+LOWERCASED_PARS: dict[str, tuple[str, ...]] = {short: tuple(choices) for short, choices in PRODUCT_CHOICES.items()}
 
 # Wire name -> Python name, as swifttools builds its reverse tables (a later Python name wins).
 #: Global parameters: wire name -> Python name.
@@ -206,120 +336,6 @@ def wire_value(value: Any) -> Any:
     return value
 
 
-def _is_none(value: Any) -> bool:
-    # swifttools takes the text "None" for None in its trigger rules
-    return value is None or (isinstance(value, str) and value == "None")
-
-
-def _fire(pars: dict, triggers: dict, name: str, value: Any, *, any_needs_value: bool) -> None:
-    """Apply the trigger rules for ``name = value`` to ``pars`` (as swifttools' setPars / setGlobalPars do).
-
-    Product rules fire their ``ANY`` entry whatever the value; global rules only for a value other than
-    None (``any_needs_value``). A ``None`` target removes the parameter.
-    """
-    rules = triggers.get(name)
-    if not rules:
-        return
-    try:
-        exact = rules.get(value)
-    except TypeError:  # an unhashable value matches no specific value
-        exact = None
-    fired = [exact] if exact is not None else []
-    if "ANY" in rules and not (any_needs_value and _is_none(value)):
-        fired.append(rules["ANY"])
-    for deps in fired:
-        for dep, dep_value in deps.items():
-            if _is_none(dep_value):
-                pars.pop(dep, None)
-            else:
-                pars[dep] = dep_value
-    if "NONE" in rules and _is_none(value):
-        pars.update(rules["NONE"])
-
-
-def set_global_pars(held: dict, pars: Mapping[str, Any]) -> None:
-    """Set global parameters into ``held`` as swifttools' ``setGlobalPars`` does.
-
-    A wire name given for a renamed global is held under its Python name;
-    the rules of :data:`GLOBAL_TRIGGERS` fire (``targ`` sets ``getTargs``
-    to False, ...); a later explicit value wins over a triggered one.
-
-    Parameters
-    ----------
-    held : dict
-        The globals held so far, by Python name; changed in place.
-    pars : mapping
-        The globals to set, as the user gave them.
-    """
-    for key, value in pars.items():
-        key = GLOBAL_PYTHON_NAMES.get(key, key)
-        held[key] = value
-        _fire(held, GLOBAL_TRIGGERS, key, value, any_needs_value=True)
-
-
-def set_product_pars(short: str, held: dict, pars: Mapping[str, Any]) -> dict:
-    """Set a product's parameters into ``held`` as swifttools' ``ProductRequest.setPars`` does.
-
-    Deprecated names are replaced, a wire name given for a renamed
-    parameter is held under its Python name, values of the parameters of
-    :data:`LOWERCASED_PARS` are lower-cased and the rules of
-    :data:`PRODUCT_TRIGGERS` fire. The position parameters the three
-    positions share (:data:`SHARED_GLOBALS`) are not held: they are
-    returned, under their wire names, to be set as globals.
-
-    Parameters
-    ----------
-    short : str
-        The product's short name (``"lc"``).
-    held : dict
-        The product's parameters held so far, by Python name; changed in place.
-    pars : mapping
-        The parameters to set, as the user gave them.
-
-    Returns
-    -------
-    dict
-        The shared globals among ``pars``, by wire name (empty for most products).
-    """
-    renames, python_names = PRODUCT_WIRE_NAMES[short], PRODUCT_PYTHON_NAMES[short]
-    shared_names, lowercased = SHARED_GLOBALS[short], LOWERCASED_PARS[short]
-    shared: dict[str, Any] = {}
-    for key, value in pars.items():
-        key = DEPRECATED_PARS[short].get(key, key)
-        if key not in renames:
-            key = python_names.get(key, key)  # a wire name given for a renamed parameter
-        if key in shared_names:
-            shared[renames.get(key, key)] = value
-            continue
-        if key in lowercased and isinstance(value, str):
-            value = value.lower()
-        held[key] = value
-        _fire(held, PRODUCT_TRIGGERS[short], key, value, any_needs_value=False)
-    return shared
-
-
-def new_product_pars(short: str, pars: Mapping[str, Any]) -> tuple[dict, dict]:
-    """A new product's parameters: its defaults (:data:`PRODUCT_DEFAULTS`), then ``pars``.
-
-    Parameters
-    ----------
-    short : str
-        The product's short name.
-    pars : mapping
-        The parameters the user gave.
-
-    Returns
-    -------
-    (dict, dict)
-        The parameters to hold for the product, and the shared globals to
-        set (see :func:`set_product_pars`).
-    """
-    held: dict[str, Any] = {}
-    shared = set_product_pars(short, held, {**PRODUCT_DEFAULTS[short]})
-    shared.update(set_product_pars(short, held, pars))
-    return held, shared
-
-
 def submit_body(user: str, held_globals: Mapping[str, Any], products: Iterable[tuple[Product, Mapping[str, Any]]]
                 ) -> dict:
     """The body of a submit, as swifttools' ``getJSONDict()`` makes it (less ``api_name`` and ``api_version``).
@@ -334,9 +350,9 @@ def submit_body(user: str, held_globals: Mapping[str, Any], products: Iterable[t
     user : str
         The UserID.
     held_globals : mapping
-        The globals, as :func:`set_global_pars` holds them.
+        The globals, by Python name (as :class:`~xrt_widgets.request_pars.ParameterSet` holds them).
     products : iterable of (Product, mapping)
-        Each product with its parameters, as :func:`new_product_pars` holds them.
+        Each product with its parameters, by Python name.
 
     Returns
     -------

@@ -85,4 +85,4 @@ def build_progress_text(progress: Any) -> str:
     running = progress.get("TimeRunning")
     if isinstance(running, str):
         text += f"\nThe job has been running for {running}\n"
-    return text
+    return text if text else NO_PROGRESS  # swifttools gives "" here; a blank text would say nothing at all

@@ -1,33 +1,36 @@
-"""``XRTProductRequest``: the swifttools-shaped facade users call.
+"""``XRTProductRequest``: the swifttools-shaped request users call, as a drop-in for swifttools' class.
 
-It keeps swifttools' vocabulary where it offers the same method
-(``addLightCurve``, ``submit``, ``cancelProducts``, ``checkProductStatus``,
-``JobID``), so users' code carries over, and does better where swifttools
-falls short: ``cancelProducts`` returns the documented -1/0/1/2 instead of
-always 1, never raises on a network or reply fault, and sends exactly one
-request however many products it cancels. All network traffic goes through
-:class:`~xrt_widgets.client.Transport`; the parameters are held as
-swifttools holds them by :mod:`xrt_widgets.params`, replies are read by the
-parsers of :mod:`xrt_widgets.protocol`, and each exchange is recorded in an
+A user's code written for swifttools' ``XRTProductRequest`` runs with this one
+after changing the import line, up to and around cancelling (product
+retrieval is left to swifttools). Building the request is
+:class:`~xrt_widgets.request_build.RequestBuilder`'s part (swifttools'
+parameter API, its checks and its exceptions); this module submits it and
+talks to the job. ``cancelProducts`` keeps the documented contract where
+swifttools does not: it returns -1/0/1/2 as documented instead of always 1,
+never raises on a network or reply fault, and sends exactly one request
+however many products it cancels. All network traffic goes through
+:class:`~xrt_widgets.client.Transport`; replies are read by the parsers of
+:mod:`xrt_widgets.protocol`, and each exchange is recorded in an
 :class:`~xrt_widgets.exchanges.ExchangeLog`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional, Sequence, TypeVar, Union
+import warnings
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from . import codes
-from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Reply, Timeout, Transport, may_have_arrived
-from .errors import ReplyError, ServiceError, XRTError, redact_url
+from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Timeout, Transport, may_have_arrived
+from .errors import ServiceError, XRTError, redact_url
 from .exchanges import HISTORY_LENGTH, ExchangeLog, cancel_answers, status_answers
-from .listing import parse_jobs
-from .params import new_product_pars, set_global_pars, submit_body
-from .products import PRODUCTS, Product, in_order, resolve
+from .products import Product, in_order, resolve
 from .progress import build_progress_text  # its home since it moved; still importable from here
-from .protocol import (ReplyShapeError, as_int, check_job_id, excerpt, parse_cancel, parse_job_count, parse_job_id,
-                       parse_status)
+from .protocol import check_job_id, excerpt, parse_cancel, parse_job_id, parse_status
+from .request_build import RequestBuilder
+from .userjobs import count_active_jobs_with, countActiveJobs, list_jobs_with, listOldJobs, read_reply
 
-__all__ = ["XRTProductRequest", "listOldJobs", "countActiveJobs", "build_progress_text"]
+__all__ = ["XRTProductRequest", "listOldJobs", "countActiveJobs", "list_jobs_with", "count_active_jobs_with",
+           "build_progress_text"]
 
 #: swifttools' request-level status codes.
 STATUS_TEXTS = (
@@ -38,19 +41,21 @@ STATUS_TEXTS = (
 )
 
 What = Union[str, Sequence[str]]
-_T = TypeVar("_T")
 
 #: Why a cancel answered code 1 on a retry is returned as code 0.
 LOST_REPLY_NOTE = "the first reply was lost; the status shows it cancelled"
 
 
-class XRTProductRequest:
+class XRTProductRequest(RequestBuilder):
     """A request for XRT products, shaped like swifttools' class of the same name.
 
     Parameters
     ----------
     user : str
         The email address registered with the UKSSDC.
+    silent : bool, optional
+        As in swifttools: True (the default) prints nothing; False prints
+        what swifttools prints while the request is built and submitted.
     base_url : str, optional
         The service's base URL; defaults to ``$XRT_WIDGETS_BASE_URL``, else
         https://www.swift.ac.uk/user_objects.
@@ -68,32 +73,26 @@ class XRTProductRequest:
     Examples
     --------
     >>> req = XRTProductRequest("me@example.org", base_url=emu.base_url)  # doctest: +SKIP
-    >>> req.setGlobalPars(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21)  # doctest: +SKIP
-    >>> req.addLightCurve(); req.addSpectrum()  # doctest: +SKIP
+    >>> req.setGlobalPars(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, posErr=1,
+    ...                   useSXPS=False)  # doctest: +SKIP
+    >>> req.addLightCurve(binMeth="snapshot"); req.addSpectrum(hasRedshift=False)  # doctest: +SKIP
     >>> req.submit()  # doctest: +SKIP
     True
     >>> req.cancelProducts(["LightCurve"])  # doctest: +SKIP
     (1, {'LightCurve': {'code': 0, 'text': 'Job cancelled OK'}})
     """
 
-    def __init__(self, user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
-                 session=None, retries: int = 2, deadline: float = DEFAULT_DEADLINE) -> None:
-        if not isinstance(user, str) or not user.strip():
-            raise ValueError("user must be the email address registered with the UKSSDC")
-        self._user = user
+    def __init__(self, user: str, silent: bool = True, *, base_url: Optional[str] = None,
+                 timeout: Timeout = DEFAULT_TIMEOUT, session=None, retries: int = 2,
+                 deadline: float = DEFAULT_DEADLINE) -> None:
+        super().__init__(user, silent=silent)
         self._transport = Transport(base_url, timeout=timeout, session=session, retries=retries,
                                     deadline=deadline)
-        self._globals: dict[str, Any] = {}  # what the user set, as given (``globalPars``)
-        # The globals as swifttools would hold them: Python names, triggers applied, shared position pars.
-        self._body_globals: dict[str, Any] = {}
-        # long name -> parameters as swifttools would hold them (Python names, defaults and triggers applied),
-        # in the order the products were added.
-        self._products: dict[str, dict[str, Any]] = {}
         self._status = 0
         self._submitted = False
         self._job_id: Optional[int] = None
         self._url: Optional[str] = None
-        self._job_pars: dict = {}
+        self._sub_ret_data: dict = {}
         self._submit_error: Optional[str] = None
         self._complete = False
         self._finished: set[str] = set()
@@ -133,8 +132,8 @@ class XRTProductRequest:
             products = [products]
         req = cls(user, base_url=base_url, timeout=timeout, session=session, retries=retries, deadline=deadline)
         for product in in_order(resolve(p) for p in products):
-            req._products[product.long] = {}
-        if not req._products:
+            req._pars.products[product.short] = {}
+        if not req._pars.products:
             raise ValueError("from_job needs at least one product of the job")
         req._job_id = job_id
         req._submitted = True
@@ -142,11 +141,6 @@ class XRTProductRequest:
         return req
 
     # -- swifttools' read-only properties ------------------------------------------------------
-    @property
-    def UserID(self) -> str:
-        """The registered ID (email address) of the user."""
-        return self._user
-
     @property
     def submitted(self) -> bool:
         """Whether the request has been successfully submitted."""
@@ -168,10 +162,15 @@ class XRTProductRequest:
 
     @property
     def jobPars(self) -> dict:
-        """All parameters of the job, as the server filled them in."""
+        """All parameters of the job, as the server filled them in (wire names, numbers often quoted)."""
         if not self._submitted:
             raise RuntimeError("jobPars is not set until the request is submitted")
-        return self._job_pars
+        return self._sub_ret_data.get("jobPars", {})
+
+    @property
+    def subRetData(self) -> dict:
+        """What the server returned on submission (``URL``, ``jobPars``), or ``submitError`` after a failure."""
+        return self._sub_ret_data
 
     @property
     def submitError(self) -> str:
@@ -194,21 +193,6 @@ class XRTProductRequest:
     def status(self) -> tuple[int, str]:
         """``(statusCode, statusText)``."""
         return (self._status, self.statusText)
-
-    @property
-    def productList(self) -> list[str]:
-        """The requested products in short (wire) names, as swifttools gives them."""
-        return [resolve(p).short for p in self._products]
-
-    @property
-    def products(self) -> list[str]:
-        """The requested products in long names, in the fixed product order."""
-        return [p.long for p in in_order(resolve(n) for n in self._products)]
-
-    @property
-    def globalPars(self) -> dict:
-        """The global parameters set so far."""
-        return dict(self._globals)
 
     @property
     def complete(self) -> bool:
@@ -258,100 +242,25 @@ class XRTProductRequest:
         """The :class:`~xrt_widgets.client.Transport` this request talks through."""
         return self._transport
 
-    # -- building the request ------------------------------------------------------------------
-    def _not_after_submit(self, what: str) -> None:
-        if self._submitted:
-            raise RuntimeError(f"Cannot {what} a request that has already been submitted")
-
-    def setGlobalPars(self, **pars: Any) -> None:
-        """Set global parameters (``name``, ``targ``, ``RA``, ``Dec``, ``centroid``, ...).
-
-        They go to the submit body under their wire names: swifttools'
-        renamed globals such as ``centroid`` -> ``cent`` are translated (see
-        :data:`xrt_widgets.params.GLOBAL_WIRE_NAMES`); other names travel
-        as given.
-
-        As swifttools does, setting ``targ`` or ``T0`` also sends
-        ``getTargs=0`` / ``getT0=0`` (``RA``/``Dec`` leave ``getCoords``
-        alone), ``useposobs`` sends ``posobs="user"`` and ``posobs="all"``
-        drops ``useposobs`` (see :data:`xrt_widgets.params.GLOBAL_TRIGGERS`);
-        a later explicit value wins over a triggered one. :attr:`globalPars`
-        keeps only what was passed here.
-        """
-        self._not_after_submit("change the parameters of")
-        self._globals.update(pars)
-        set_global_pars(self._body_globals, pars)
-
-    def addProduct(self, what: str, clobber: bool = False, **pars: Any) -> None:
-        """Add a product (long or short name) with its parameters.
-
-        Parameters take swifttools' Python names (``pcCounts``,
-        ``hasRedshift``) and go to the submit body under their wire names
-        (``pccounts``, ``specz``; see
-        :data:`xrt_widgets.params.PRODUCT_WIRE_NAMES`); a name without a
-        translation, such as one already in wire form, travels as given.
-        True and False travel as 1 and 0.
-
-        The values swifttools fills in are filled in the same way (tables in
-        :mod:`xrt_widgets.params`): a Spectrum starts with
-        ``deltaFitStat=2.706``; ``useObs`` sets ``whichData="user"`` and
-        ``whichData="all"`` drops ``useObs``; ``hasRedshift=True`` sets
-        ``galactic``, and any ``redshift`` sets ``hasRedshift`` and
-        ``galactic``; ``doNotFit=True`` clears
-        ``hasRedshift``; the values of parameters with a fixed set of choices
-        are lower-cased; and the position parameters the three positions share
-        (``whichData``, ``useObs``, ``incHours``, ...) become globals. Nothing
-        is rejected.
-
-        Raises
-        ------
-        ValueError
-            For an unknown product, or one already added without ``clobber``.
-        """
-        self._not_after_submit("add products to")
-        product = resolve(what)
-        if product.long in self._products and not clobber:
-            raise ValueError(f"A {product.long} has already been added; use clobber=True to replace it")
-        held, shared = new_product_pars(product.short, pars)
-        self._products[product.long] = held
-        if shared:
-            set_global_pars(self._body_globals, shared)
-
-    def removeProduct(self, what: str) -> None:
-        """Remove a product from a request that has not been submitted.
-
-        Raises
-        ------
-        ValueError
-            For an unknown product, or one not in the request.
-        RuntimeError
-            After submission (cancel it instead).
-        """
-        product = resolve(what)
-        if self._submitted:
-            raise RuntimeError(f"Cannot remove {product.long} after submission; cancel it with cancelProducts()")
-        if product.long not in self._products:
-            raise ValueError(f"You did not request a {product.long}")
-        del self._products[product.long]
-
-    def hasProd(self, what: str) -> bool:
-        """Whether the request contains ``what`` (long or short name)."""
-        return resolve(what).long in self._products
-
-    def getJSONDict(self) -> dict:
-        """The body that :meth:`submit` sends (without the API name and version).
-
-        It equals swifttools' ``getJSONDict()`` for the same calls, less
-        ``api_name`` and ``api_version``: globals first, then each product in
-        the order it was added (a later product's parameter of the same wire
-        name, such as ``srcrad``, wins, as in swifttools).
-        """
-        return submit_body(self._user, self._body_globals,
-                           [(resolve(long), pars) for long, pars in self._products.items()])
-
     # -- talking to the server -----------------------------------------------------------------
-    def submit(self) -> bool:
-        """Submit the request. Returns True on success; otherwise see :attr:`submitError`.
+    def submit(self, updateProds: bool = True) -> bool:
+        """Check the request, then submit it. Returns True on success; otherwise see :attr:`submitError`.
+
+        An incomplete request (see :meth:`isValid`) is not sent: ``submit``
+        returns False and :attr:`submitError` says what is missing. On
+        success, :attr:`JobID`, :attr:`URL`, :attr:`jobPars` and
+        :attr:`subRetData` are set.
+
+        Parameters
+        ----------
+        updateProds : bool
+            As in swifttools: read the parameters the server used
+            (:attr:`jobPars`: its defaults, the target, position and T0 it
+            worked out) back into this request's parameters, so that
+            :meth:`getAllPars` shows them and the request can serve as a
+            template; the ``getTargs``/``getT0``/``getCoords`` flags become
+            False. If they cannot be read, a warning says so and the
+            submission still counts.
 
         Raises
         ------
@@ -360,17 +269,22 @@ class XRTProductRequest:
         """
         if self._submitted:
             raise RuntimeError("Cannot submit a request that has already been submitted.")
-        if not self._products:
-            return self._submit_failed("The request is not ready to submit: no products have been added.")
+        self._sub_ret_data = {"submitError": None}
+        self._complete = False
+        valid, problems = self.isValid()
+        if not valid:
+            return self._submit_failed("The request is not ready to submit:\n\n" + problems)
         try:
             reply = self._transport.post("submit", self.getJSONDict())
             data = reply.data
-            job_id = as_int(data["JobID"])
-            if isinstance(job_id, bool) or not isinstance(job_id, int) or job_id < 0:
+            try:
+                job_id = parse_job_id(data["JobID"])
+            except ValueError:
                 return self._submit_failed(f"The server returned an invalid JobID {excerpt(data['JobID'])}.")
             self._job_id = job_id
             self._url = data["URL"] if isinstance(data["URL"], str) else None
-            self._job_pars = data["jobPars"] if isinstance(data["jobPars"], dict) else {}
+            self._sub_ret_data.update(URL=self._url, jobPars=data["jobPars"] if isinstance(data["jobPars"], dict)
+                                      else {})
             self.last_warnings = reply.warnings
         except ServiceError as exc:
             text = exc.message
@@ -389,11 +303,19 @@ class XRTProductRequest:
         self._submitted = True
         self._status = 1
         self._submit_error = None
+        self._say(f"Job submitted OK, with ID: {self._job_id}")
+        if updateProds:
+            try:
+                self._pars.update_from_server(self._sub_ret_data["jobPars"])
+            except (TypeError, ValueError):
+                warnings.warn("The job was submitted OK, but an error occured updating the parameters.",
+                              stacklevel=2)
         return True
 
     def _submit_failed(self, message: str) -> bool:
         self._status = 3
         self._submit_error = message
+        self._sub_ret_data["submitError"] = message
         return False
 
     def _what(self, what: What, verb: str) -> list[Product]:
@@ -402,12 +324,12 @@ class XRTProductRequest:
         if isinstance(what, str):
             if what != "all":
                 raise ValueError(f"what should be 'all' or a list/tuple of products, not {what!r}")
-            chosen = [resolve(n) for n in self._products]
+            chosen = [resolve(n) for n in self._pars.products]
         elif isinstance(what, (list, tuple)):
             chosen = []
             for name in what:
                 product = resolve(name)
-                if product.long not in self._products:
+                if product.short not in self._pars.products:
                     raise ValueError(f"You did not request a {product.long}!")
                 if product not in chosen:
                     chosen.append(product)
@@ -455,8 +377,8 @@ class XRTProductRequest:
         try:
             reply = self._transport.post("cancel", body)
             self._log.update(exchange, retried=reply.retried, server=cancel_answers(reply.data, chosen))
-            _read(reply, check_job_id, self._job_id)
-            per_product = _read(reply, parse_cancel, chosen)
+            read_reply(reply, check_job_id, self._job_id)
+            per_product = read_reply(reply, parse_cancel, chosen)
             self.last_warnings = reply.warnings
         except ServiceError as exc:
             return (0, {"ERROR": exc.message})
@@ -523,8 +445,8 @@ class XRTProductRequest:
         try:
             reply = self._transport.post("status", body)
             self._log.update(exchange, retried=reply.retried, server=status_answers(reply.data, chosen))
-            _read(reply, check_job_id, self._job_id)
-            result = _read(reply, parse_status, chosen)
+            read_reply(reply, check_job_id, self._job_id)
+            result = read_reply(reply, parse_status, chosen)
             self.last_warnings = reply.warnings
         except XRTError as exc:
             return {"ERROR": str(exc)}
@@ -534,7 +456,7 @@ class XRTProductRequest:
         for name, entry in result.items():
             if codes.lookup("build_status", entry["statusCode"]).terminal:
                 self._finished.add(name)
-        if set(self._products) <= self._finished:
+        if {resolve(n).long for n in self._pars.products} <= self._finished:
             self._complete = True
             self._status = 2
         return result
@@ -560,100 +482,3 @@ class XRTProductRequest:
     def __repr__(self) -> str:
         state = f"JobID={self._job_id}" if self._submitted else STATUS_TEXTS[self._status].lower()
         return f"<XRTProductRequest {self._user} {state} products={self.products}>"
-
-
-# -- reading replies ---------------------------------------------------------------------------
-
-def _read(reply: Reply, parse: Callable[..., _T], *args: Any) -> _T:
-    """``parse(reply.data, *args)``, with a reply it cannot read turned into a ReplyError naming the URL."""
-    try:
-        return parse(reply.data, *args)
-    except ReplyShapeError as exc:
-        raise ReplyError(f"The reply from {redact_url(reply.url)} could not be understood: {exc}.", url=reply.url,
-                         status=200) from None
-
-
-# -- module functions ---------------------------------------------------------------------------
-
-def list_jobs_with(transport: Transport, user: str) -> list:
-    """``listOldJobs`` through ``transport``: the reply's ``jobs`` list, entries unchecked.
-
-    One bad entry must not hide the others: check them with
-    :func:`xrt_widgets.listing.parse_listing`.
-    """
-    return _read(transport.post("list", {"UserID": user}), parse_jobs)
-
-
-def count_active_jobs_with(transport: Transport, user: str) -> int:
-    """``countActiveJobs`` through ``transport``: the user's jobs queued or running."""
-    return _read(transport.post("count", {"UserID": user}), parse_job_count)
-
-
-def _one_off(call: Any, user: str, base_url: Optional[str], timeout: Timeout, session: Any,
-             deadline: float = DEFAULT_DEADLINE) -> Any:
-    """``call(transport, user)`` on a transport made for this one call, and closed after it."""
-    transport = Transport(base_url, timeout=timeout, session=session, deadline=deadline)
-    try:
-        return call(transport, user)
-    finally:
-        transport.close()
-
-
-def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
-                session=None, deadline: float = DEFAULT_DEADLINE) -> list:
-    """Every job ``user`` has submitted, most recent first, as the server sent them.
-
-    Each entry should have ``JobID``, ``Name``, ``DateSubmitted``, one
-    boolean per product (``LightCurve``, ``Spectrum``, ``StandardPos``,
-    ``EnhancedPos``, ``AstromPos``, ``Image``; there is no SourceDet column)
-    and ``hasProd`` (whether its products are still held). The entries are
-    returned unchecked, as swifttools returns them: a PHP server may quote a
-    JobID (``"951"``) or send a flag as ``1`` or ``"true"``, and one malformed
-    entry does not make the whole call fail. Use
-    :func:`xrt_widgets.listing.parse_listing` to get the well-formed entries,
-    normalised, and the ones it skipped (as :class:`~xrt_widgets.JobBoard`
-    does).
-
-    Returns
-    -------
-    list
-        The reply's ``jobs`` list.
-
-    Raises
-    ------
-    XRTError
-        If the request fails, or the reply has no ``jobs`` list.
-    """
-    return _one_off(list_jobs_with, user, base_url, timeout, session, deadline)
-
-
-def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
-                    session=None, deadline: float = DEFAULT_DEADLINE) -> int:
-    """How many of ``user``'s jobs are queued or running.
-
-    Raises
-    ------
-    XRTError
-        If the request fails or the reply cannot be understood.
-    """
-    return _one_off(count_active_jobs_with, user, base_url, timeout, session, deadline)
-
-
-def _product_methods(product: Product) -> None:
-    def add(self, clobber: bool = False, **pars: Any) -> None:
-        self.addProduct(product.long, clobber=clobber, **pars)
-
-    def remove(self) -> None:
-        self.removeProduct(product.long)
-
-    add.__name__ = add.__qualname__ = f"add{product.long}"
-    remove.__name__ = remove.__qualname__ = f"remove{product.long}"
-    add.__doc__ = f"Add a {product.label} to the request; parameters go to the submit body."
-    remove.__doc__ = f"Remove the {product.label} from a request that has not been submitted."
-    setattr(XRTProductRequest, add.__name__, add)
-    setattr(XRTProductRequest, remove.__name__, remove)
-
-
-for _product in PRODUCTS:
-    _product_methods(_product)
-del _product

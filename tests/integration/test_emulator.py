@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import GLOBALS, USER
+from support import GLOBALS, PRODUCT_PARS, USER
 from xrt_widgets import Emulator, XRTProductRequest
 from xrt_widgets.client import ENDPOINTS, Transport
 from xrt_widgets.emulator import DEFAULT_DURATIONS
@@ -813,7 +813,7 @@ def test_python_m_xrt_widgets_emulator():
         assert proc.stdout.readline().strip() == f"export XRT_WIDGETS_BASE_URL={base_url}"
         req = XRTProductRequest(USER, base_url=base_url)
         req.setGlobalPars(**GLOBALS)
-        req.addLightCurve()
+        req.addLightCurve(**PRODUCT_PARS["LightCurve"])
         assert req.submit()
         assert req.cancelProducts() == (1, {"LightCurve": {"code": 0, "text": "Job cancelled OK"}})
         req.transport.close()

@@ -18,7 +18,7 @@ import pytest
 
 from xrt_widgets import CancelPanel, JobBoard, XRTProductRequest
 
-from support import DEFAULT_BASE_URL, GLOBALS, USER, XSS
+from support import DEFAULT_BASE_URL, GLOBALS, PRODUCT_PARS, USER, XSS
 
 PAYLOADS = [XSS, "<script>alert(1)</script>", '"><svg onload=alert(1)>']
 #: For the progress texts, whose <em>/<strong>/<code> markup is kept: payloads that abuse that whitelist.
@@ -190,7 +190,7 @@ def test_pre_progress_keeps_its_harmless_markup(emu, make_request):
 def test_job_name_is_inert(emu, payload):
     req = XRTProductRequest(USER, base_url=emu.base_url)
     req.setGlobalPars(**dict(GLOBALS, name=payload))
-    req.addLightCurve()
+    req.addLightCurve(**PRODUCT_PARS["LightCurve"])
     assert req.submit(), req.submitError
     assert req.jobPars["name"] == payload
     # The name shows on the job board, and in the header of the job's panel the board opens.
@@ -227,8 +227,8 @@ def test_list_err_message_is_inert(emu, payload):
     )
     req = XRTProductRequest(USER, base_url=emu.base_url)
     req.setGlobalPars(**GLOBALS)
-    req.addLightCurve()
-    req.addSpectrum()
+    req.addLightCurve(**PRODUCT_PARS["LightCurve"])
+    req.addSpectrum(**PRODUCT_PARS["Spectrum"])
     assert req.submit() is False
     assert req.submitError.count(payload) == 3  # plain text, for the user to read
     panel = CancelPanel(req)
@@ -251,7 +251,7 @@ def test_job_page_url_is_inert(emu, url):
     emu.inject("submit", "mutate", func=lambda reply: dict(reply, URL=url))
     req = XRTProductRequest(USER, base_url=emu.base_url)
     req.setGlobalPars(**GLOBALS)
-    req.addLightCurve()
+    req.addLightCurve(**PRODUCT_PARS["LightCurve"])
     assert req.submit() and url == req.URL
     panel = CancelPanel(req)
     screen_text(panel)  # a link, if any, is http(s) and its href cannot break out of its quotes

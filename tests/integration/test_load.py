@@ -22,7 +22,7 @@ import requests
 from xrt_widgets import CancelPanel, XRTProductRequest, codes, countActiveJobs, listOldJobs
 from xrt_widgets.products import LONG_NAMES
 
-from support import GLOBALS, USER
+from support import GLOBALS, PRODUCT_PARS, USER
 
 THREADS = 8
 OPERATIONS = 250
@@ -53,7 +53,7 @@ def test_emulator_holds_8_threads_of_250_mixed_requests(emu):
                     req = XRTProductRequest(USER, base_url=emu.base_url, session=session, timeout=(5.0, 10.0))
                     req.setGlobalPars(**GLOBALS)
                     for name in rng.sample(LONG_NAMES, rng.randint(1, 4)):
-                        req.addProduct(name)
+                        req.addProduct(name, **PRODUCT_PARS.get(name, {}))
                     assert req.submit(), req.submitError
                     with lock:
                         jobs[req.JobID] = req.products

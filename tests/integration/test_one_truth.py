@@ -19,7 +19,7 @@ import pytest
 from xrt_widgets import CancelPanel, JobBoard, XRTProductRequest
 from xrt_widgets.jobs import forget_jobs
 
-from support import GLOBALS, USER
+from support import GLOBALS, PRODUCT_PARS, USER
 
 
 def cancels(emu) -> list[str]:
@@ -78,7 +78,7 @@ def _board_with_one_job(emu):
     req = XRTProductRequest(USER, base_url=emu.base_url)
     req.setGlobalPars(**GLOBALS)
     for name in ("LightCurve", "Spectrum", "Image"):
-        req.addProduct(name)
+        req.addProduct(name, **PRODUCT_PARS.get(name, {}))
     assert req.submit()
     board = JobBoard(USER, base_url=emu.base_url, load=False)
     board.reload().result(timeout=10)

@@ -25,7 +25,7 @@ from xrt_widgets import XRTProductRequest, __version__, client
 
 from xrt_widgets.client import DEFAULT_BASE_URL
 
-from support import GLOBALS, USER
+from support import GLOBALS, PRODUCT_PARS, USER
 
 pytest_plugins = ["pytester"]
 
@@ -97,7 +97,7 @@ def test_the_user_agent_names_the_package_and_requests_only():
 def test_the_server_sees_that_user_agent(emu):
     with XRTProductRequest(USER, base_url=emu.base_url, timeout=(2.0, 5.0)) as req:
         req.setGlobalPars(**GLOBALS)
-        req.addLightCurve()
+        req.addLightCurve(**PRODUCT_PARS["LightCurve"])
         assert req.submit(), req.submitError
         assert req.cancelProducts()[0] == 1
     assert [entry["user_agent"] for entry in emu.log] == [client.USER_AGENT] * 2
@@ -154,8 +154,8 @@ def test_ours_submits_and_cancels(ukssdc_emulator):
     with XRTProductRequest("you@example.org") as req:
         assert req.transport.base_url == ukssdc_emulator.base_url
         req.setGlobalPars(**SWIFT_GLOBALS)
-        req.addLightCurve()
-        req.addSpectrum()
+        req.addLightCurve(binMeth="snapshot")
+        req.addSpectrum(hasRedshift=False)
         assert req.submit(), req.submitError
         ok, codes = req.cancelProducts()
     assert ok == 1

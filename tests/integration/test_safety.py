@@ -27,7 +27,7 @@ from xrt_widgets import CancelPanel, Emulator, JobBoard, XRTProductRequest, coun
 from xrt_widgets.client import ENV_BASE_URL, Transport
 from xrt_widgets.errors import InsecureURLError
 
-from support import GLOBALS, REAL_SERVICE_HTTP, USER
+from support import GLOBALS, PRODUCT_PARS, REAL_SERVICE_HTTP, USER
 
 REMOTE_HTTP = [
     REAL_SERVICE_HTTP,
@@ -84,7 +84,7 @@ def _full_session(base_url: str, emu: Emulator) -> None:
     req = XRTProductRequest(USER, base_url=base_url)
     req.setGlobalPars(**GLOBALS)
     for name in ("LightCurve", "Spectrum", "StandardPos", "Image"):
-        req.addProduct(name)
+        req.addProduct(name, **PRODUCT_PARS.get(name, {}))
     assert req.submit(), req.submitError
     emu.advance(30)
     assert "ERROR" not in req.checkProductStatus()
@@ -178,7 +178,7 @@ def test_the_base_url_from_the_environment_is_the_only_destination(emu, monkeypa
     monkeypatch.setenv(ENV_BASE_URL, emu.base_url)
     req = XRTProductRequest(USER)
     req.setGlobalPars(**GLOBALS)
-    req.addLightCurve()
+    req.addLightCurve(**PRODUCT_PARS["LightCurve"])
     assert req.submit() and req.cancelProducts()[0] == 1
     assert {a for k, a in destinations if k == "connect"} == {("127.0.0.1", emu.port)}
     assert [e["body"]["UserID"] for e in emu.log] == [USER, USER]
@@ -258,7 +258,7 @@ def test_a_fresh_process_writes_nothing_either(tmp_path):
         with Emulator(manual_clock=True) as emu:
             req = XRTProductRequest({USER!r}, base_url=emu.base_url)
             req.setGlobalPars(**{GLOBALS!r})
-            req.addLightCurve(); req.addSpectrum()
+            req.addLightCurve(binMeth="snapshot"); req.addSpectrum(hasRedshift=False)
             assert req.submit(), req.submitError
             panel = CancelPanel(req)
             panel.refresh().result(timeout=10)

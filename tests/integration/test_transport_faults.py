@@ -20,7 +20,7 @@ import pytest
 from xrt_widgets import CancelPanel, XRTProductRequest
 from xrt_widgets.ui.parts import is_shown
 
-from support import GLOBALS, USER, unanswered_listener
+from support import GLOBALS, PRODUCT_PARS, USER, unanswered_listener
 
 APACHE_BODIES = {
     400: "Your browser sent a request that this server could not understand.",
@@ -94,7 +94,7 @@ def test_submit_to_a_refusing_port_says_so():
         base = f"http://127.0.0.1:{port}/user_objects"
         req = XRTProductRequest(USER, base_url=base)
         req.setGlobalPars(**GLOBALS)
-        req.addLightCurve()
+        req.addLightCurve(**PRODUCT_PARS["LightCurve"])
         assert req.submit() is False
         assert req.statusCode == 3
         assert req.submitError == f"Could not talk to {base}/run_userobject.php: connection refused"

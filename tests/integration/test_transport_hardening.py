@@ -27,7 +27,7 @@ from xrt_widgets import CancelPanel, Emulator, JobBoard, XRTProductRequest, coun
 from xrt_widgets.client import ENV_BASE_URL, MAX_REPLY_BYTES, Transport, resolve_base_url
 from xrt_widgets.errors import InsecureURLError, ReplyError, TimeoutError_, XRTError
 
-from support import GLOBALS, NOWHERE, USER
+from support import GLOBALS, NOWHERE, PRODUCT_PARS, USER
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -122,7 +122,7 @@ def test_the_url_used_is_rebuilt_from_the_checked_parts():
 def test_the_host_connected_to_is_the_host_checked(emu, attempts):
     req = XRTProductRequest(USER, base_url=f"http://127.0.0.1:{emu.port}/user_objects")
     req.setGlobalPars(**GLOBALS)
-    req.addLightCurve()
+    req.addLightCurve(**PRODUCT_PARS["LightCurve"])
     assert req.submit(), req.submitError
     assert {a[0] for a in attempts} == {"127.0.0.1"}
     req.close()
@@ -253,7 +253,7 @@ def test_retries_share_one_deadline(emu):
 def test_cancel_products_returns_within_the_request_deadline(emu):
     req = XRTProductRequest(USER, base_url=emu.base_url, deadline=1.0)
     req.setGlobalPars(**GLOBALS)
-    req.addLightCurve()
+    req.addLightCurve(**PRODUCT_PARS["LightCurve"])
     assert req.submit()
     emu.inject("cancel", "drip", part="headers", interval=0.1)
     (ok, per), took = _timed(lambda: req.cancelProducts())
@@ -265,7 +265,7 @@ def test_cancel_products_returns_within_the_request_deadline(emu):
 def test_a_panel_deadline_caps_its_requests(emu):
     req = XRTProductRequest(USER, base_url=emu.base_url)  # 60 s by default
     req.setGlobalPars(**GLOBALS)
-    req.addLightCurve()
+    req.addLightCurve(**PRODUCT_PARS["LightCurve"])
     assert req.submit()
     panel = (
         CancelPanel(req, confirm=False, deadline=1.0, refresh_on_display=False)
@@ -289,7 +289,7 @@ def test_a_stuck_server_starves_no_other_panel():
         for emu in (stuck,) * 8 + (healthy,):
             req = XRTProductRequest(USER, base_url=emu.base_url, deadline=20)
             req.setGlobalPars(**GLOBALS)
-            req.addLightCurve()
+            req.addLightCurve(**PRODUCT_PARS["LightCurve"])
             assert req.submit()
             panels.append(CancelPanel(req, confirm=False))
         stuck.inject("cancel", "drip", count=8, part="headers", interval=0.5, seconds=15)
