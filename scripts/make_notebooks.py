@@ -1,4 +1,7 @@
-"""Write the demo notebooks in notebooks/ (without outputs). Run: python scripts/make_notebooks.py"""
+"""Write the demo notebooks (without outputs) into xrt_widgets/notebooks/, which the wheel ships.
+
+Run: python scripts/make_notebooks.py  (``--check``: write nothing, say which differ)
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-ROOT = Path(__file__).resolve().parent.parent / "notebooks"
+#: Package data: ``python -m xrt_widgets.demo`` copies these into the user's working folder.
+ROOT = Path(__file__).resolve().parent.parent / "xrt_widgets" / "notebooks"
 
 CODES_MD = """### What the codes mean
 
@@ -199,7 +203,7 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if a notebook in notebooks/ differs from what this script makes")
+                        help="write nothing; exit 1 if a notebook in xrt_widgets/notebooks/ differs from what this script makes")
     args = parser.parse_args(argv)
     ROOT.mkdir(exist_ok=True)
     stale = []

@@ -1,16 +1,22 @@
 """``python -m xrt_widgets.demo``: the cancel panel in JupyterLab (or Voila) against a local emulator.
 
-The command starts the UKSSDC emulator as its own process, then JupyterLab on
-``notebooks/cancel_demo.ipynb`` (or Voila with ``--voila``) with
-``XRT_WIDGETS_BASE_URL`` pointing at the emulator, prints the URL to open, and
-stops both on Ctrl-C or SIGTERM. The process helpers here (free ports, server
+The demo notebooks ship inside the package (``xrt_widgets/notebooks/``). The
+command copies them into a working folder (``xrt_widgets_demo`` in the
+current folder, or ``--dir``), keeping any copy already there, so the user's
+edits never touch the installed files and survive the next run. It then
+starts the UKSSDC emulator as its own process, and JupyterLab on that folder
+(or Voila on ``cancel_demo.ipynb`` with ``--voila``) with
+``XRT_WIDGETS_BASE_URL`` pointing at the emulator, prints the URL to open,
+and stops both on Ctrl-C or SIGTERM. It needs no checkout: ``pip install
+"xrt_widgets[demo]"`` is enough. The process helpers here (free ports, server
 command lines, readiness probes, process-group shutdown) are also what the
-browser-test fixtures use, so the demo and the tests start servers one way.
-"""
+browser-test fixtures use, so the demo and the tests start servers one way."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.util
 import os
 import re
 import secrets
@@ -23,12 +29,16 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Mapping, Optional, Sequence, Union
+from typing import IO
 
 __all__ = [
     "REPO_ROOT",
+    "NOTEBOOKS_DIR",
     "DEMO_NOTEBOOK",
+    "DEFAULT_WORKDIR",
+    "copy_notebooks",
     "free_port",
     "child_env",
     "start_emulator",
@@ -41,11 +51,17 @@ __all__ = [
 
 #: The folder holding the ``xrt_widgets`` package (the repository root in a checkout).
 REPO_ROOT = Path(__file__).resolve().parent.parent
-#: The notebook the demo serves.
-DEMO_NOTEBOOK = REPO_ROOT / "notebooks" / "cancel_demo.ipynb"
+#: The demo notebooks, shipped as package data; never served or written to directly.
+NOTEBOOKS_DIR = Path(__file__).resolve().parent / "notebooks"
+#: The notebook the demo opens.
+DEMO_NOTEBOOK = NOTEBOOKS_DIR / "cancel_demo.ipynb"
+#: The working folder the notebooks are copied into, relative to the current folder.
+DEFAULT_WORKDIR = Path("xrt_widgets_demo")
+#: Whether this module runs from a checkout (rather than an installed wheel).
+_IN_CHECKOUT = (REPO_ROOT / "pyproject.toml").is_file()
 
 _EMULATOR_URL = re.compile(r"UKSSDC emulator serving at (\S+)")
-_Sink = Union[int, IO, None]
+_Sink = int | IO[bytes] | None
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -64,11 +80,11 @@ def free_port(host: str = "127.0.0.1") -> int:
     """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def child_env(extra: Optional[Mapping[str, str]] = None, *,
-              base: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+def child_env(extra: Mapping[str, str] | None = None, *, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Return an environment for a server process that can import this package.
 
     Parameters
@@ -82,20 +98,64 @@ def child_env(extra: Optional[Mapping[str, str]] = None, *,
     Returns
     -------
     dict
-        A new environment with :data:`REPO_ROOT` first on ``PYTHONPATH``, so a
-        kernel whose working folder is elsewhere still imports ``xrt_widgets``
-        from this checkout.
+        A new environment. In a checkout, :data:`REPO_ROOT` comes first on
+        ``PYTHONPATH``, so a kernel whose working folder is elsewhere still
+        imports ``xrt_widgets`` from this checkout; an installed package is
+        found by the server's own interpreter, which its kernels share.
     """
     env = dict(os.environ if base is None else base)
-    paths = [str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    if _IN_CHECKOUT:
+        paths = [str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
 
 
-def start_emulator(args: Sequence[str] = (), *, log: Path, env: Optional[Mapping[str, str]] = None,
-                   stderr: _Sink = None, timeout: float = 20.0) -> tuple[subprocess.Popen, str]:
+def copy_notebooks(workdir: Path, *, source: Path = NOTEBOOKS_DIR) -> tuple[list[str], list[str]]:
+    """Copy the shipped demo notebooks into ``workdir``, keeping any copy already there.
+
+    Parameters
+    ----------
+    workdir : Path
+        The user's working folder; made if missing.
+    source : Path
+        The folder of notebooks to copy (the package's own by default).
+
+    Returns
+    -------
+    (list of str, list of str)
+        The names copied now, and the names kept because ``workdir`` already
+        had them (the user's copies, perhaps edited: never overwritten).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``source`` holds no notebook (a package installed without its data).
+    """
+    shipped = sorted(source.glob("*.ipynb"))
+    if not shipped:
+        raise FileNotFoundError(f"no demo notebooks in {source}: reinstall xrt_widgets")
+    workdir.mkdir(parents=True, exist_ok=True)
+    copied, kept = [], []
+    for notebook in shipped:
+        target = workdir / notebook.name
+        if target.exists():
+            kept.append(notebook.name)
+        else:
+            shutil.copyfile(notebook, target)
+            copied.append(notebook.name)
+    return copied, kept
+
+
+def start_emulator(
+    args: Sequence[str] = (),
+    *,
+    log: Path,
+    env: Mapping[str, str] | None = None,
+    stderr: _Sink = None,
+    timeout: float = 20.0,
+) -> tuple[subprocess.Popen[bytes], str]:
     """Start ``python -m xrt_widgets.emulator`` in its own process group and wait for its URL.
 
     Parameters
@@ -129,9 +189,15 @@ def start_emulator(args: Sequence[str] = (), *, log: Path, env: Optional[Mapping
         args += ["--port", "0"]
     cmd = [sys.executable, "-m", "xrt_widgets.emulator", *args]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=stderr, stdin=subprocess.DEVNULL,
-                                env=dict(env) if env is not None else child_env(), cwd=REPO_ROOT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            env=dict(env) if env is not None else child_env(),
+            cwd=REPO_ROOT if _IN_CHECKOUT else None,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + timeout
     match = None
     try:
@@ -145,13 +211,21 @@ def start_emulator(args: Sequence[str] = (), *, log: Path, env: Optional[Mapping
     finally:
         if not match:  # an error, a timeout or Ctrl-C: leave nothing running
             stop_process(proc)
-    raise RuntimeError(f"the emulator did not report its URL ({' '.join(cmd)}); output:\n"
-                       f"{log.read_text(errors='replace')}")
+    raise RuntimeError(
+        f"the emulator did not report its URL ({' '.join(cmd)}); output:\n{log.read_text(errors='replace')}"
+    )
 
 
-def lab_command(root_dir: Path, *, port: int, token: str, host: str = "127.0.0.1",
-                workspaces_dir: Optional[Path] = None, expose_app: bool = False,
-                allow_root: Optional[bool] = None) -> list[str]:
+def lab_command(
+    root_dir: Path,
+    *,
+    port: int,
+    token: str,
+    host: str = "127.0.0.1",
+    workspaces_dir: Path | None = None,
+    expose_app: bool = False,
+    allow_root: bool | None = None,
+) -> list[str]:
     """Return the command line that starts JupyterLab 4 on ``root_dir``.
 
     Parameters
@@ -176,8 +250,17 @@ def lab_command(root_dir: Path, *, port: int, token: str, host: str = "127.0.0.1
     -------
     list of str
     """
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ip={host}", f"--port={port}",
-           "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root_dir}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--ip={host}",
+        f"--port={port}",
+        "--port-retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root_dir}",
+    ]
     if allow_root is None:
         allow_root = hasattr(os, "geteuid") and os.geteuid() == 0
     if allow_root:
@@ -205,11 +288,10 @@ def voila_command(notebook: Path, *, port: int, host: str = "127.0.0.1") -> list
     -------
     list of str
     """
-    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-            f"--Voila.ip={host}"]
+    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={host}"]
 
 
-def wait_for_http(url: str, *, proc: Optional[subprocess.Popen] = None, timeout: float = 60.0) -> None:
+def wait_for_http(url: str, *, proc: subprocess.Popen[bytes] | None = None, timeout: float = 60.0) -> None:
     """Wait until ``url`` answers with a status below 500.
 
     Parameters
@@ -270,7 +352,7 @@ def _alive(pid: int, start_time: str) -> bool:
     return fields[19] == start_time and fields[0] != "Z"
 
 
-def stop_process(proc: subprocess.Popen, *, timeout: float = 10.0) -> None:
+def stop_process(proc: subprocess.Popen[bytes], *, timeout: float = 10.0) -> None:
     """Stop a server started with ``start_new_session=True``, and everything it started.
 
     SIGTERM goes to the process group first, so Jupyter shuts its kernels down
@@ -288,43 +370,52 @@ def stop_process(proc: subprocess.Popen, *, timeout: float = 10.0) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         if proc.poll() is not None:
             break
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             continue
     proc.wait()
-    try:  # the group may outlive its leader (e.g. Chromium helpers, a forked worker)
+    # The group may outlive its leader (e.g. Chromium helpers, a forked worker).
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     deadline = time.monotonic() + 3.0
     while any(_alive(*p) for p in family) and time.monotonic() < deadline:
         time.sleep(0.05)
     for pid, start in family:
         if _alive(pid, start):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
-def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m xrt_widgets.demo", description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m xrt_widgets.demo",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--voila", action="store_true", help="serve the notebook as an app with Voila")
     parser.add_argument("--port", type=int, default=0, help="port for JupyterLab or Voila (default: a free one)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    parser.add_argument("--notebook", type=Path, default=DEMO_NOTEBOOK, help="the notebook to serve")
-    parser.add_argument("--durations", default=None,
-                        help="emulator durations over its demo ones, e.g. lc=600,image=1:1:3 (seconds)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=DEFAULT_WORKDIR,
+        dest="workdir",
+        help="the working folder the demo notebooks are copied into and served from; copies "
+        f"already there are kept (default: ./{DEFAULT_WORKDIR})",
+    )
+    parser.add_argument(
+        "--notebook", default=DEMO_NOTEBOOK.name, help=f"the notebook to open, by name (default: {DEMO_NOTEBOOK.name})"
+    )
+    parser.add_argument(
+        "--durations", default=None, help="emulator durations over its demo ones, e.g. lc=600,image=1:1:3 (seconds)"
+    )
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo until Ctrl-C or SIGTERM.
 
     Parameters
@@ -338,17 +429,32 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         The exit status.
     """
     args = _parse_args(argv)
-    notebook = args.notebook.resolve()
-    if not notebook.is_file():
-        print(f"demo: {notebook} does not exist", file=sys.stderr)
-        return 2
     server_module = "voila" if args.voila else "jupyterlab"
-    try:
-        __import__(server_module)
-    except ImportError:
-        print(f"demo: {server_module} is not installed; run `make demo` or "
-              f"`pip install 'xrt_widgets[demo]'`", file=sys.stderr)
+    if importlib.util.find_spec(server_module) is None:  # found, not imported: the server process imports it
+        print(
+            f"demo: {server_module} is not installed; run `make demo` or `pip install 'xrt_widgets[demo]'`",
+            file=sys.stderr,
+        )
         return 2
+    workdir = args.workdir.resolve()
+    try:
+        copied, kept = copy_notebooks(workdir)
+    except OSError as err:
+        print(f"demo: {err}", file=sys.stderr)
+        return 2
+    notebook = workdir / args.notebook
+    if not notebook.is_file():
+        print(
+            f"demo: {notebook} does not exist; the demo notebooks are: {', '.join(sorted(copied + kept))}",
+            file=sys.stderr,
+        )
+        return 2
+    print(
+        f"demo: notebooks in {workdir}"
+        + (f"; copied {', '.join(copied)}" if copied else "")
+        + (f"; kept your copies of {', '.join(kept)} (delete one to get the shipped version back)" if kept else ""),
+        flush=True,
+    )
 
     # A signal handler that raises lets one `finally` clean up after Ctrl-C and SIGTERM alike.
     def _interrupt(signum: int, frame: object) -> None:
@@ -356,7 +462,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     signal.signal(signal.SIGINT, _interrupt)  # also when started in the background with SIGINT ignored
     signal.signal(signal.SIGTERM, _interrupt)
-    procs: list[subprocess.Popen] = []
+    procs: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory(prefix="xrt-widgets-demo-") as tmp_name:
         tmp = Path(tmp_name)
         try:
@@ -371,21 +477,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 probe = f"http://{args.host}:{port}/voila/static/"
                 open_url = f"http://{args.host}:{port}/"
             else:
-                # Lab autosaves outputs into what it serves: serve a copy, keep the checkout clean.
-                root = tmp / "notebooks"
-                shutil.copytree(notebook.parent, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+                # Lab serves the working folder: what it autosaves lands in the user's copies.
                 token = secrets.token_hex(16)
-                cmd = lab_command(root, port=port, token=token, host=args.host)
+                cmd = lab_command(workdir, port=port, token=token, host=args.host)
                 probe = f"http://{args.host}:{port}/api/status?token={token}"
                 open_url = f"http://{args.host}:{port}/lab/tree/{notebook.name}?token={token}"
             # Its own session: Ctrl-C reaches only us, and Jupyter does not stop to ask "Shutdown (y/n)?".
-            server = subprocess.Popen(cmd, env=env, cwd=notebook.parent, stdin=subprocess.DEVNULL,
-                                      start_new_session=True)
+            server = subprocess.Popen(cmd, env=env, cwd=workdir, stdin=subprocess.DEVNULL, start_new_session=True)
             procs.append(server)
             wait_for_http(probe, proc=server, timeout=120)
-            print(f"\nUKSSDC emulator: {base_url}\n"
-                  f"{'Voila' if args.voila else 'JupyterLab'} demo: {open_url}\n"
-                  f"Press Ctrl-C to stop both.\n", flush=True)
+            print(
+                f"\nUKSSDC emulator: {base_url}\n"
+                f"{'Voila' if args.voila else 'JupyterLab'} demo: {open_url}\n"
+                f"Press Ctrl-C to stop both.\n",
+                flush=True,
+            )
             while all(p.poll() is None for p in procs):
                 time.sleep(0.5)
             print("demo: a server exited; stopping", file=sys.stderr)

@@ -30,14 +30,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from xrt_widgets.demo import (REPO_ROOT, child_env, free_port, lab_command, start_emulator, stop_process,
-                              voila_command, wait_for_http)
+from xrt_widgets.demo import (NOTEBOOKS_DIR, REPO_ROOT, child_env, free_port, lab_command, start_emulator,
+                              stop_process, voila_command, wait_for_http)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-NOTEBOOKS = REPO_ROOT / "notebooks"
+NOTEBOOKS = NOTEBOOKS_DIR  # the demo notebooks the package ships
 ALLOWED_HOST = "127.0.0.1"
 SERVER_START_TIMEOUT = 60.0  # seconds; Lab is usually up in 3-5 s
 PAGE_TIMEOUT_MS = 30_000
@@ -151,7 +151,7 @@ def emulator_server(start_emulator_server) -> str:
 def lab_server(_processes, tmp_path_factory) -> Callable[..., JupyterServer]:
     """Factory: ``lab_server(root_dir=None, *, env=None) -> JupyterServer`` running JupyterLab 4.
 
-    ``root_dir`` (default: the repository's ``notebooks/``) is copied into a
+    ``root_dir`` (default: the shipped demo notebooks) is copied into a
     temporary root, which is what Lab serves. ``env`` is added to the server's
     environment, which its kernels inherit (e.g. ``{"XRT_WIDGETS_BASE_URL": url}``).
     The app is exposed as ``window.jupyterapp``.

@@ -1,5 +1,9 @@
 """The README's demo commands, end to end: emulator + JupyterLab (``make demo``) or Voila
-(``make demo-voila``), the panel in the browser, and Ctrl-C stops everything."""
+(``make demo-voila``), the panel in the browser, and Ctrl-C stops everything.
+
+Each demo runs in a folder of its own, as a user's would from anywhere: it copies the shipped
+notebooks into ``xrt_widgets_demo/`` there and serves that copy, never the installed one.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from xrt_widgets.demo import stop_process
+from xrt_widgets.demo import NOTEBOOKS_DIR, stop_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -64,11 +68,14 @@ class Demo:
 
 @contextmanager
 def running_demo(tmp_path: Path, *args: str) -> Iterator[tuple[Demo, str, str]]:
-    """Start ``python -m xrt_widgets.demo *args``; yield it with the emulator's and the app's URLs.
+    """Start ``python -m xrt_widgets.demo *args`` in ``tmp_path / "home"``; yield it with the emulator's
+    and the app's URLs.
 
     The demo's Jupyter folders live under ``tmp_path``. Whatever happens, the
     demo and the servers it started are stopped when the block ends.
     """
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
     env = dict(os.environ)
     for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         env[var] = str(tmp_path / var.lower())
@@ -77,7 +84,7 @@ def running_demo(tmp_path: Path, *args: str) -> Iterator[tuple[Demo, str, str]]:
     log = tmp_path / "demo.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "xrt_widgets.demo", *args], stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=home,
                                 start_new_session=True)
     demo = Demo(proc, log)
     try:
@@ -91,9 +98,17 @@ def running_demo(tmp_path: Path, *args: str) -> Iterator[tuple[Demo, str, str]]:
             stop_process(proc)  # SIGTERM first: the demo stops its servers itself
 
 
+def shipped() -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in NOTEBOOKS_DIR.glob("*.ipynb")}
+
+
 def test_demo_command_serves_the_panel_and_stops_cleanly(page, tmp_path):
+    installed = shipped()
+    workdir = tmp_path / "home" / "xrt_widgets_demo"
     with running_demo(tmp_path) as (demo, emulator_url, lab_url):
         assert "token=" in lab_url
+        assert {p.name: p.read_bytes() for p in workdir.glob("*.ipynb")} == installed
+        assert f"demo: notebooks in {workdir}; copied " in demo.output()
         page.goto(lab_url)
         page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for(timeout=60_000)
         page.locator(".jp-Notebook").first.click()
@@ -101,7 +116,21 @@ def test_demo_command_serves_the_panel_and_stops_cleanly(page, tmp_path):
         page.get_by_text("Run All Cells", exact=True).click()
         expect(page.locator(".xrtw-panel .xrtw-product-LightCurve").first).to_be_visible(timeout=60_000)
         expect(page.locator(".jp-OutputArea-output", has_text=emulator_url).first).to_be_visible()
+        # Saving writes the user's copy in the working folder; the installed notebook stays as shipped.
+        page.locator(".jp-NotebookPanel-toolbar [data-command='docmanager:save']").first.click()
+        copy = workdir / "cancel_demo.ipynb"
+        deadline = time.monotonic() + 30
+        while emulator_url not in copy.read_text() and time.monotonic() < deadline:
+            page.wait_for_timeout(200)  # not time.sleep: the page's routed requests are answered in this thread
+        assert emulator_url in copy.read_text()
+        assert shipped() == installed
         demo.ctrl_c_stops_everything(emulator_url, lab_url)
+    # A second run keeps the user's copy, outputs and all.
+    with running_demo(tmp_path, "--voila") as (demo, emulator_url_2, voila_url):
+        assert emulator_url in copy.read_text()
+        assert f"kept your copies of cancel_demo.ipynb, job_board.ipynb, live_service.ipynb, " \
+               f"swifttools_demo.ipynb" in demo.output()
+        demo.ctrl_c_stops_everything(emulator_url_2, voila_url)
 
 
 def test_demo_voila_command_serves_the_panel_and_stops_cleanly(page, tmp_path):

@@ -17,8 +17,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from playwright.sync_api import expect
 
 from xrt_widgets import codes
+from xrt_widgets.demo import NOTEBOOKS_DIR as NOTEBOOKS
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 

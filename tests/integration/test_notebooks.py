@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+from xrt_widgets.demo import NOTEBOOKS_DIR as NOTEBOOKS
+
+ROOT = Path(__file__).resolve().parents[2]
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
@@ -98,10 +100,17 @@ def test_job_board_notebook(tmp_path, monkeypatch):
                for m in state.values())
 
 
+def test_the_notebooks_are_package_data_not_a_folder_of_the_checkout():
+    assert NOTEBOOKS == ROOT / "xrt_widgets" / "notebooks"
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == [
+        "cancel_demo.ipynb", "job_board.ipynb", "live_service.ipynb", "swifttools_demo.ipynb"]
+    assert not (ROOT / "notebooks").exists()
+
+
 def test_committed_notebooks_are_what_the_script_makes():
     import subprocess
     import sys
 
-    script = NOTEBOOKS.parent / "scripts" / "make_notebooks.py"
+    script = ROOT / "scripts" / "make_notebooks.py"
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
