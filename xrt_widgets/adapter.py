@@ -63,7 +63,15 @@ class RequestAdapter:
 
     @property
     def job_id(self) -> Optional[int]:
-        return self.request.JobID if self.submitted else None
+        """The JobID as an int (swifttools passes on a quoted one, ``"951"``, as the service sent it); None before
+        submission. A JobID that is not plainly one is given as it is, for the views to show."""
+        if not self.submitted:
+            return None
+        job_id = self.request.JobID
+        try:
+            return parse_job_id(job_id)
+        except ValueError:
+            return job_id
 
     @property
     def submit_error(self) -> Optional[str]:
