@@ -1,4 +1,4 @@
-"""What the adapter relies on inside swifttools 4.0.5's ``XRTProductRequest``, kept in one place.
+"""What the adapter relies on inside swifttools' ``XRTProductRequest``, kept in one place.
 
 swifttools answers a cancel or a status request with plain data that leaves
 out facts we need: whether an exception came from the server's side or from
@@ -6,6 +6,15 @@ a wrong call, and which job the reply was about. Both are read here from its
 internals (the frames of a traceback; its ``_submitAPICall`` method), so
 that a new swifttools version has one module to check. Nothing here imports
 swifttools.
+
+The versions in :data:`TESTED_SWIFTTOOLS` are each installed in a venv of their
+own by ``tests/packaging/test_version_matrix.py`` and run the compatibility
+tests. Between them the ``xrt_prods`` module differs only in the order of its
+imports: the same module path (``swifttools.ukssdc.xrt_prods``, with
+``swifttools.xrt_prods`` re-exporting it), the same private attributes
+(``_baseURL``, ``_submitAPICall``, ``jsonDict`` built before sending) and the
+same API version (1.12), so no version needs a branch of its own here;
+``tests/integration/test_swifttools_internals.py`` checks each of those facts.
 """
 
 from __future__ import annotations
@@ -14,7 +23,10 @@ import contextlib
 import threading
 from typing import Any, Iterator, Optional
 
-__all__ = ["ReplyWatch", "raised_after_sending", "watch_reply"]
+__all__ = ["TESTED_SWIFTTOOLS", "ReplyWatch", "raised_after_sending", "watch_reply"]
+
+#: The swifttools releases the version matrix runs against: the last 3.0, the first and the newest 4.0.
+TESTED_SWIFTTOOLS = ("3.0.24", "4.0.0", "4.0.5")
 
 #: The method of swifttools' request that sends every call and returns the decoded reply.
 _SEND = "_submitAPICall"
@@ -23,7 +35,7 @@ _SEND = "_submitAPICall"
 def raised_after_sending(exc: BaseException) -> bool:
     """Whether swifttools raised ``exc`` once its own checks of the call had passed.
 
-    swifttools 4.0.5 raises RuntimeError and ValueError both for a wrong
+    swifttools (3.0.24 to 4.0.5) raises RuntimeError and ValueError both for a wrong
     call (not submitted, already finished, an unknown product) and for a
     bad reply (no ``OK``, not JSON, a status code that is not a number).
     Its checks of the call all come before it builds the request body
