@@ -132,13 +132,14 @@ products, and stops by itself when everything is finished."""),
         new_code_cell(SETUP),
         new_markdown_cell("""Submit three jobs, as if from three different notebooks:"""),
         new_code_cell('''USER = "board@example.org"
+NEEDED = {"LightCurve": dict(binMeth="snapshot"), "Spectrum": dict(hasRedshift=False)}  # what isValid() asks for
 for name, products in [("GRB 060729", ["LightCurve", "Spectrum"]),
                        ("GRB 080319B", ["LightCurve", "StandardPos"]),
                        ("SN 2006aj", ["Spectrum", "Image"])]:
     job = XRTProductRequest(USER, base_url=base_url)
-    job.setGlobalPars(name=name, targ="00221755", RA=95.37, Dec=-62.21)
+    job.setGlobalPars(name=name, targ="00221755", RA=95.37, Dec=-62.21, centroid=False, useSXPS=False)
     for product in products:
-        job.addProduct(product)
+        job.addProduct(product, **NEEDED.get(product, {}))
     assert job.submit(), job.submitError
     print("submitted", job.JobID, name, products)'''),
         new_code_cell('''from xrt_widgets import JobBoard
