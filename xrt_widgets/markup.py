@@ -14,9 +14,10 @@ from __future__ import annotations
 import html
 import re
 import string
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
-__all__ = ["PAGE_PREFIX", "escape", "html_to_text", "render_progress", "strip_tags"]
+__all__ = ["PAGE_PREFIX", "escape", "html_to_text", "render_progress", "render_progress_lines", "strip_tags"]
 
 #: How many characters of an error page are read at most; its message is in its first few hundred.
 PAGE_PREFIX = 16 * 1024
@@ -100,7 +101,50 @@ def render_progress(text: Any) -> str:
     return "".join(parts)
 
 
-def _dropped_element(lower: str, at: int) -> Optional[str]:
+_ACTIVE = " - ACTIVE"
+_DONE = " - DONE"
+
+
+def _progress_line(line: str) -> str:
+    """One line of a progress text as HTML: the active step in bold with "active" in words."""
+    step = line.lstrip(" ")
+    indent = line[:len(line) - len(step)]
+    body = step.rstrip()
+    if len(body) > 4 and body.startswith("**") and body.endswith("**"):
+        label, marker, extra = body[2:-2].strip().rpartition(_ACTIVE)
+        if marker and (not extra or extra.startswith(" -- ")):
+            extra = extra[4:].strip()
+            note = f": {render_progress(extra)}" if extra else ""
+            return (f'{indent}<strong class="xrtw-step-active">{render_progress(label.strip())}</strong>'
+                    f" (active{note})")
+    if body.endswith(_DONE):
+        return f"{indent}{render_progress(body[:-len(_DONE)])} (done)"
+    return indent + render_progress(step)
+
+
+def render_progress_lines(text: Any) -> str:
+    """A progress text as swifttools lays it out (one step a line), as safe HTML for a ``pre-wrap`` block.
+
+    The active step, which swifttools marks ``** label - ACTIVE -- extra**``,
+    is shown in bold and followed by "(active: extra)" in words; a finished
+    one, marked ``label - DONE``, by "(done)". Every other character is
+    escaped as :func:`render_progress` does. Each line is read once, so the
+    time taken is linear in the text.
+
+    Parameters
+    ----------
+    text : Any
+        The progress text (``None`` gives ``""``).
+
+    Returns
+    -------
+    str
+        HTML safe to show in a widget; lines are kept as newlines.
+    """
+    return "\n".join(_progress_line(line) for line in ("" if text is None else str(text)).strip("\n").split("\n"))
+
+
+def _dropped_element(lower: str, at: int) -> str | None:
     """The name of a head/script/style element whose start tag begins at ``lower[at]``, else None."""
     for name in _DROPPED_ELEMENTS:
         if lower.startswith(name, at + 1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import time
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from xrt_widgets import CancelPanel, XRTProductRequest, codes
 from xrt_widgets.panel import render_progress, stylesheet
 
+from xrt_widgets.ui.html import dark_tint
 from xrt_widgets.ui.parts import is_shown
 
 from support import GLOBALS, USER, XSS
@@ -225,7 +227,10 @@ def test_refresh_shows_build_status_and_progress_and_disables_finished(emu, make
     assert "xrtw-status-complete" in classes(panel, "Image")
     assert panel.rows["Image"].final and not panel.rows["LightCurve"].final
     progress = panel.rows["LightCurve"].state.value
-    assert "ACTIVE" in progress and "xrtw-progress" in progress and "<em>all</em>" in progress
+    assert "xrtw-progress" in progress and "<em>all</em>" in progress
+    # the active step is bold and says "active" in words; swifttools' "** ... **" markers are not shown
+    assert '<strong class="xrtw-step-active">' in progress and "(active" in progress
+    assert "**" not in progress and "ACTIVE" not in progress
     panel.select_all()
     assert panel.selected == ["LightCurve", "Spectrum"]
     panel.selected = ["Image"]  # a finished product cannot be ticked
@@ -327,11 +332,16 @@ def test_nothing_ticked_says_so(emu, make_request):
 
 
 def test_stylesheet_colours_come_from_the_codes_table():
+    """A row's tint is a variable: the codes table's colour in light themes, a dark tint of it in dark ones."""
     css = stylesheet()
-    for code in codes.CANCEL_CODE.values():
-        assert f".xrtw-row.xrtw-status-{code.slug}{{background-color:{code.colour}}}" in css
-    for code in codes.BUILD_STATUS.values():
-        assert f"xrtw-status-{code.slug}{{background-color:{code.colour}}}" in css
+    light, dark = (re.search(pattern + r"\{([^}]*)\}", css).group(1)
+                   for pattern in (r"<style>\.xrtw-panel", r"\[data-jp-theme-light=false\] \.xrtw-panel"))
+    for code in [*codes.CANCEL_CODE.values(), *codes.BUILD_STATUS.values()]:
+        var = f"--xrtw-tint-{code.colour.lstrip('#').lower()}"
+        assert f".xrtw-row.xrtw-status-{code.slug}{{background-color:var({var})}}" in css
+        assert f"xrtw-status-{code.slug}){{background-color:var({var})}}" in css
+        assert f"{var}:{code.colour}" in light
+        assert f"{var}:{dark_tint(code.colour)}" in dark and dark_tint(code.colour) != code.colour
 
 
 def test_static_fallback_bundle(emu, make_request):

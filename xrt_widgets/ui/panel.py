@@ -19,7 +19,7 @@ import datetime as _dt
 import threading
 import weakref
 from concurrent.futures import Executor, Future
-from typing import Any, Optional
+from typing import Any
 
 import ipywidgets as widgets
 import traitlets
@@ -30,8 +30,8 @@ from ..jobs import JobState, job_state
 from ..outcomes import CancelOutcome, StatusOutcome
 from ..products import LONG_NAMES, in_order, resolve
 from .actions import ActionRunner
-from .html import escape, header_html, notice_html, stylesheet
-from .parts import Parts, close_all, set_classes, shown
+from .html import error_html, escape, header_html, live_html, notice_html, stylesheet
+from .parts import Disclosure, Parts, close_all, set_classes, shown
 from .rows import ProductRow, history_table, plain_status, static_tables
 
 __all__ = ["CancelPanel"]
@@ -43,7 +43,7 @@ def _done(value: Any) -> Future:
     return fut
 
 
-def _restricted(outcome: Optional[CancelOutcome], names: tuple[str, ...]) -> Optional[tuple[int, dict]]:
+def _restricted(outcome: CancelOutcome | None, names: tuple[str, ...]) -> tuple[int, dict] | None:
     """The documented ``(ok, perProduct)`` pair about ``names`` only (a merged cancel answers several callers)."""
     if outcome is None:
         return None
@@ -90,8 +90,8 @@ class CancelPanel(widgets.VBox):
     result = traitlets.Any(None, allow_none=True, help="The last (ok, perProduct) pair from a cancel.")
     error = traitlets.Unicode("", help="The error shown in the panel ('' when there is none).")
 
-    def __init__(self, request: Any, *, confirm: bool = True, title: Optional[str] = None,
-                 executor: Optional[Executor] = None, deadline: Optional[float] = None,
+    def __init__(self, request: Any, *, confirm: bool = True, title: str | None = None,
+                 executor: Executor | None = None, deadline: float | None = None,
                  refresh_on_display: bool = True, **kwargs: Any) -> None:
         self._adapter = RequestAdapter(request)
         self.confirm = bool(confirm)
@@ -101,8 +101,8 @@ class CancelPanel(widgets.VBox):
         self._displayed = False
         self._closed = False
         self._unobserve: Any = None
-        self._state: Optional[JobState] = None
-        self._last_action: Optional[Future] = None
+        self._state: JobState | None = None
+        self._last_action: Future | None = None
         self._syncing = False
         self._runner = ActionRunner(executor=executor, deadline=deadline, on_busy=self._on_busy,
                                     on_error=self._on_runner_error, order=LONG_NAMES.index,
@@ -121,7 +121,7 @@ class CancelPanel(widgets.VBox):
         self.warning = parts.html("", "xrtw-warning", hidden=True)
         self.rows_box = parts.vbox((r.box for r in self.rows.values()), "xrtw-rows")
         self.select_all_button = parts.button("Select all", "xrtw-select-all", icon="check-square")
-        self.select_none_button = parts.button("Select none", "xrtw-select-none", icon="square-o")
+        self.select_none_button = parts.button("Select none", "xrtw-select-none", icon="times")
         self.refresh_button = parts.button("Refresh", "xrtw-refresh", icon="refresh",
                                            tooltip="Ask the server for the build status (one request)")
         self.cancel_button = parts.button("Cancel selected", "xrtw-cancel", icon="ban", button_style="danger",
@@ -136,25 +136,29 @@ class CancelPanel(widgets.VBox):
         self.back_button = parts.button("Back", "xrtw-back", icon="arrow-left")
         self.confirm_box = parts.hbox((self.confirm_text, self.confirm_button, self.back_button),
                                       "xrtw-confirm-box", hidden=True)
-        self.summary = parts.html("", "xrtw-summary", hidden=True)
+        # The summary line says what an action does and then did; focus goes there after a cancel started by
+        # a click. Its icon is drawn by the stylesheet, hidden from screen readers; screen readers hear each
+        # outcome from the live region beside it (role=status), which is not drawn.
+        self.summary = parts.label("", "xrtw-summary", hidden=True, focusable=True)
         self.busy_indicator = self.summary  # the busy line is the summary line, in italics while busy
-        self.error_line = parts.html("", "xrtw-error", hidden=True)
-        self.history_html = parts.html("<i>No actions yet.</i>", "xrtw-history")
-        self.history_box = widgets.Accordion(children=[self.history_html], titles=("History (0)",),
-                                             selected_index=None, layout=parts.fill)
+        self.announcer = parts.html("", "xrtw-sr", "xrtw-announce")
+        self.error_line = parts.html("", "xrtw-error", hidden=True)  # role=alert inside
+        self.history_html = parts.html("<i>No actions yet.</i>", "xrtw-history", hidden=True)
+        self.history_box = Disclosure(parts, self.history_html, "History (0)", "xrtw-history-box")
 
         self.select_all_button.on_click(lambda _b: self.select_all())
         self.select_none_button.on_click(lambda _b: self.select_none())
         self.refresh_button.on_click(lambda _b: self._guard(self.refresh))
         self.cancel_button.on_click(lambda _b: self._guard(self._on_cancel_click))
-        self.confirm_button.on_click(lambda _b: self._guard(self.cancel))
-        self.back_button.on_click(lambda _b: self._hide_confirm())
+        self.confirm_button.on_click(lambda _b: self._guard(self._on_confirm_click))
+        self.back_button.on_click(lambda _b: self._on_back_click())
         self.remove_button.on_click(lambda _b: self.remove_selected())
         self.history_box.observe(lambda _c: self._render_history(), names=["selected_index"])
         self.observe(self._on_selected, names=["selected"])
         super().__init__(children=(self.style_sheet, self.header, self.notice, self.rows_box, self.warning,
-                                   self.actions, self.confirm_box, self.summary, self.error_line,
-                                   self.history_box), layout=parts.fill, _dom_classes=("xrtw-panel",), **kwargs)
+                                   self.actions, self.confirm_box, self.summary, self.announcer,
+                                   self.error_line, self.history_box),
+                         layout=parts.fill, _dom_classes=("xrtw-panel",), **kwargs)
         self.statuses = {n: plain_status(s) for n, s in statuses.items()}
         self._follow()
 
@@ -176,7 +180,7 @@ class CancelPanel(widgets.VBox):
         return [dict(entry, time=_iso(entry["time"])) for entry in self.state.history]
 
     @property
-    def last_action(self) -> Optional[Future]:
+    def last_action(self) -> Future | None:
         """The future of the most recent action asked of this panel, or None."""
         return self._last_action
 
@@ -294,11 +298,11 @@ class CancelPanel(widgets.VBox):
                 self._show_error("")
         return outcome
 
-    def _run_quiet_refresh(self, names: tuple[str, ...]) -> Optional[dict]:
+    def _run_quiet_refresh(self, names: tuple[str, ...]) -> dict | None:
         """The refresh made when the panel is first shown: it leaves an error already on show in place."""
         return self._run_refresh(names, quiet=True)
 
-    def _run_refresh(self, names: tuple[str, ...], quiet: bool = False) -> Optional[dict]:
+    def _run_refresh(self, names: tuple[str, ...], quiet: bool = False) -> dict | None:
         # Asked when the refresh was clicked; what an action before it settled is not asked again.
         names = tuple(n for n in self.state.unfinished() if n in names)
         if not names:
@@ -394,16 +398,18 @@ class CancelPanel(widgets.VBox):
 
     def _summary(self, code: codes.Code, text: str) -> None:
         number = "" if code.value is None else f" (ok = {code.value})"
+        line = f"{code.label}{number} · {text}"
         with self.summary.hold_sync():
-            self.summary.value = f"{code.icon} <b>{escape(code.label)}{number}</b> · {escape(text)}"
+            self.summary.value = line
             set_classes(self.summary, add=(f"xrtw-result-{code.slug}",),
                         remove=[c for c in self.summary._dom_classes
                                 if c.startswith("xrtw-result-") or c == "xrtw-hidden"])
+        self.announcer.value = live_html(line)
 
     def _show_error(self, text: str) -> None:
         self.error = text or ""
         with self.error_line.hold_sync():
-            self.error_line.value = f"⚠ {escape(text)}" if text else ""
+            self.error_line.value = error_html(text)
             shown(self.error_line, bool(text))
 
     # -- clicks and the runner ------------------------------------------------------------------
@@ -419,8 +425,26 @@ class CancelPanel(widgets.VBox):
             self.confirm_text.value = (f"<b>Cancel {n} product{'s' if n != 1 else ''}: "
                                        f"{escape(', '.join(self.selected))}?</b> This cannot be undone.")
             shown(self.confirm_box, True)
+            self.back_button.focus()  # the safe choice; Enter on it closes the bar again
             return
-        self.cancel()
+        self._focus_status(self.cancel())
+
+    def _on_confirm_click(self) -> None:
+        self._focus_status(self.cancel())
+
+    def _on_back_click(self) -> None:
+        self._hide_confirm()
+        self.cancel_button.focus()  # back where the bar was opened from
+
+    def _focus_status(self, action: Future) -> None:
+        """After a cancel started by a click, focus the lines that say what it does and then did.
+
+        Only for clicks: a call from code never moves the user's focus. Focus
+        moves once, as the action starts (the summary says it is running); a
+        later move could take focus from wherever the user has gone since,
+        and the summary is a live region that announces the outcome.
+        """
+        self.summary.focus()
 
     def _hide_confirm(self) -> None:
         shown(self.confirm_box, False)
@@ -449,8 +473,9 @@ class CancelPanel(widgets.VBox):
         set_classes(self, add=("xrtw-is-busy",)) if busy else set_classes(self, remove=("xrtw-is-busy",))
         if busy:
             with self.summary.hold_sync():
-                self.summary.value = f"◌ {escape(label)}"
-                shown(self.summary, True)
+                self.summary.value = label
+                set_classes(self.summary, remove=[c for c in self.summary._dom_classes
+                                                  if c.startswith("xrtw-result-") or c == "xrtw-hidden"])
 
     def _on_runner_error(self, message: str) -> None:
         self._show_error(message)

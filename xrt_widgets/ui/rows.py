@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import codes
 from ..codes import Status
@@ -31,7 +32,7 @@ class ProductRow:
         self.checkbox = parts.checkbox(name, "xrtw-tick")
         self.checkbox.observe(on_tick, names=["value"])
         self.status = status  # made showing it: no update follows the creation
-        self.state = parts.html(status_html(status), *self._classes(status))
+        self.state = parts.html(status_html(status, name), *self._classes(status))
         self.box = parts.hbox((self.checkbox, self.state), "xrtw-row", f"xrtw-product-{name}", layout=parts.row)
 
     @staticmethod
@@ -52,7 +53,7 @@ class ProductRow:
         """Show ``status`` (nothing is sent when it reads the same as what is shown)."""
         self.status = status
         with self.state.hold_sync():
-            self.state.value = status_html(status)
+            self.state.value = status_html(status, self.name)
             self.state._dom_classes = self._classes(status)
 
 
@@ -77,19 +78,31 @@ def _code_cell(name: str, code: Any, entry: dict) -> str:
     return cell
 
 
+_HISTORY_COLUMNS = ("time (UTC)", "action", "asked", "ok", "codes / error")
+# Times, actions and ok never break; the products asked and the codes wrap anywhere (a long error).
+_HISTORY_WRAP = ("xrtw-time xrtw-nowrap", "xrtw-nowrap", "xrtw-wrap", "xrtw-nowrap", "xrtw-wrap")
+
+
 def history_table(history: list[dict], limit: int = 50) -> str:
-    """The last ``limit`` entries of a job's history, newest first, as an escaped HTML table."""
+    """The last ``limit`` entries of a job's history, newest first, as an escaped HTML table.
+
+    Each cell carries its column's name (``data-label``), so that a narrow
+    panel can show the rows as labelled lists; times never break.
+    """
     rows = []
     for entry in reversed(history[-limit:]):
         when = entry["time"]
         if isinstance(when, (int, float)):
             when = _dt.datetime.fromtimestamp(when, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        elif isinstance(when, str) and len(when) == 20 and when[10] == "T" and when.endswith("Z"):
+            when = f"{when[:10]} {when[11:19]}"  # the column says UTC
         detail = entry.get("error") or entry.get("text") or ", ".join(
             _code_cell(k, v, entry) for k, v in (entry.get("codes") or {}).items())
-        rows.append("<tr><td style='white-space:nowrap'>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"
-                    .format(escape(when), escape(entry["action"]), escape(", ".join(entry["asked"]) or "–"),
-                            escape("" if entry.get("ok") is None else entry["ok"]), escape(detail)))
-    return ("<table><tr><th>time (UTC)</th><th>action</th><th>asked</th><th>ok</th><th>codes / error</th></tr>"
+        cells = (escape(when), escape(entry["action"]), escape(", ".join(entry["asked"]) or "–"),
+                 escape("" if entry.get("ok") is None else entry["ok"]), escape(detail))
+        rows.append("<tr>" + "".join(f'<td class="{_HISTORY_WRAP[i]}" data-label="{_HISTORY_COLUMNS[i]}">{cell}</td>'
+                                     for i, cell in enumerate(cells)) + "</tr>")
+    return ("<table><tr>" + "".join(f"<th>{name}</th>" for name in _HISTORY_COLUMNS) + "</tr>"
             + "".join(rows) + "</table>")
 
 
