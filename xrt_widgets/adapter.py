@@ -12,7 +12,8 @@ endpoint's URL whenever the call failed, never with a ``user:password@`` part.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from . import codes
@@ -43,8 +44,7 @@ class RequestAdapter:
     def __init__(self, request: Any) -> None:
         for name in ("cancelProducts", "checkProductStatus", "productList", "submitted"):
             if not hasattr(type(request), name) and not hasattr(request, name):
-                raise TypeError(f"{type(request).__name__} does not look like an XRTProductRequest "
-                                f"(it has no {name})")
+                raise TypeError(f"{type(request).__name__} does not look like an XRTProductRequest (it has no {name})")
         self.request = request
         module = type(request).__module__ or ""
         self.kind = "swifttools" if module.startswith("swifttools") else "xrt_widgets"
@@ -62,7 +62,7 @@ class RequestAdapter:
         return bool(self.request.submitted)
 
     @property
-    def job_id(self) -> Optional[int]:
+    def job_id(self) -> int | None:
         """The JobID as an int (swifttools passes on a quoted one, ``"951"``, as the service sent it); None before
         submission. A JobID that is not plainly one is given as it is, for the views to show."""
         if not self.submitted:
@@ -74,7 +74,7 @@ class RequestAdapter:
             return job_id
 
     @property
-    def submit_error(self) -> Optional[str]:
+    def submit_error(self) -> str | None:
         """Why the last submission failed (swifttools' and our statusCode 3), else None."""
         try:
             return self.request.submitError if self.request.statusCode == 3 else None
@@ -82,13 +82,13 @@ class RequestAdapter:
             return None
 
     @property
-    def url(self) -> Optional[str]:
+    def url(self) -> str | None:
         try:
             return self.request.URL if self.submitted else None
         except Exception:  # swifttools raises for a missing URL
             return None
 
-    def endpoint_url(self, endpoint: str) -> Optional[str]:
+    def endpoint_url(self, endpoint: str) -> str | None:
         """The URL of ``endpoint``, as a message shows it.
 
         Ours asks its transport; swifttools' request keeps its base URL in
@@ -132,7 +132,7 @@ class RequestAdapter:
         count = getattr(self.request, "exchange_count", None) if self.kind == "xrt_widgets" else None
         return count if isinstance(count, int) and not isinstance(count, bool) else 0
 
-    def _exchanges_since(self, number: int) -> list[dict]:
+    def _exchanges_since(self, number: int) -> list[dict[str, Any]]:
         """Our request's record of the exchanges after ``number`` (copies of those only)."""
         since = getattr(self.request, "history_since", None) if self.kind == "xrt_widgets" else None
         entries = since(number) if callable(since) else []
@@ -145,11 +145,13 @@ class RequestAdapter:
                 break
             if entry.get("endpoint") == ENDPOINTS["cancel"].path:
                 server = entry.get("server") or {}
-                return {name: {"server": server.get(name), "note": note}
-                        for name, note in (entry.get("notes") or {}).items()}
+                return {
+                    name: {"server": server.get(name), "note": note}
+                    for name, note in (entry.get("notes") or {}).items()
+                }
         return {}
 
-    def job_key(self) -> Optional[tuple[str, str, int]]:
+    def job_key(self) -> tuple[str, str, int] | None:
         """The key of this job in :func:`xrt_widgets.jobs.job_state`: ``(base_url, user, job_id)``.
 
         The same job reached through ours or swifttools' request, or
@@ -176,7 +178,7 @@ class RequestAdapter:
             return None
         return (_key_url(base), user, job_id)
 
-    def _call(self, endpoint: str, names: tuple[str, ...]) -> tuple[Any, Optional[str]]:
+    def _call(self, endpoint: str, names: tuple[str, ...]) -> tuple[Any, str | None]:
         """One call of the request's method for ``endpoint`` ("cancel" or "status").
 
         Returns ``(what it returned, None)``, or ``(None, message naming the
@@ -198,7 +200,7 @@ class RequestAdapter:
             return None, self._failure(endpoint, f"{type(exc).__name__}: {exc}")
         return result, self._wrong_job(endpoint, result, watch.reply)
 
-    def _wrong_job(self, endpoint: str, result: Any, reply: Optional[dict]) -> Optional[str]:
+    def _wrong_job(self, endpoint: str, result: Any, reply: dict | None) -> str | None:
         """Why swifttools' ``result`` cannot be trusted as an answer about this job, or None when it can.
 
         Ours checks the reply's JobID itself; swifttools does not, so the
@@ -210,8 +212,10 @@ class RequestAdapter:
             return None  # no answers to trust or refuse: a failure, or a request not in a state to be asked
         where = self.endpoint_url(endpoint) or "the service"
         if reply is None:
-            return without_passwords(f"The reply from {where} could not be checked: the request returned "
-                                     "answers, but which job they are about could not be seen.")
+            return without_passwords(
+                f"The reply from {where} could not be checked: the request returned "
+                "answers, but which job they are about could not be seen."
+            )
         expected, got = self.job_id, reply.get("JobID")
         try:
             same = parse_job_id(got) == parse_job_id(expected)
@@ -219,8 +223,10 @@ class RequestAdapter:
             same = False
         if same:
             return None
-        return without_passwords(f"The reply from {where} could not be understood: it is about JobID "
-                                 f"{excerpt(got, limit=20)}, not {expected}.")
+        return without_passwords(
+            f"The reply from {where} could not be understood: it is about JobID "
+            f"{excerpt(got, limit=20)}, not {expected}."
+        )
 
     def cancel_outcome(self, names: Iterable[str]) -> CancelOutcome:
         """One ``cancelProducts`` call, as a :class:`~xrt_widgets.outcomes.CancelOutcome`.
@@ -270,12 +276,18 @@ class RequestAdapter:
             code = entry.get("code") if isinstance(entry, dict) else None
             text = entry.get("text") if isinstance(entry, dict) else None
             if isinstance(code, bool) or not isinstance(code, int) or code not in codes.CANCEL_CODE:
-                return failed(-1, without_passwords(f"The reply from {url or 'the service'} about {name} "
-                                                    f"could not be understood (code {excerpt(code)})."))
+                return failed(
+                    -1,
+                    without_passwords(
+                        f"The reply from {url or 'the service'} about {name} "
+                        f"could not be understood (code {excerpt(code)})."
+                    ),
+                )
             answers[name] = ProductAnswer(code, text if isinstance(text, str) else codes.CANCEL_CODE[code].meaning)
         ok = codes.derive_ok(a.code for a in answers.values())
-        return CancelOutcome(asked, ok, answers, url=url, reconciled=self._reconciled_since(before),
-                             learned=time.time())
+        return CancelOutcome(
+            asked, ok, answers, url=url, reconciled=self._reconciled_since(before), learned=time.time()
+        )
 
     def status_outcome(self, names: Iterable[str]) -> StatusOutcome:
         """One ``checkProductStatus`` call, as a :class:`~xrt_widgets.outcomes.StatusOutcome`.
@@ -310,18 +322,29 @@ class RequestAdapter:
                 entry = {"statusCode": -10, "statusText": "The server did not return the status"}
             code = _build_code(entry.get("statusCode"))
             if code is False:
-                return StatusOutcome(asked, error=without_passwords(
-                    f"The reply from {url or 'the service'} could not be understood: the build status of "
-                    f"{name} is {excerpt(entry.get('statusCode'))}, not a number."), url=url, learned=learned)
+                return StatusOutcome(
+                    asked,
+                    error=without_passwords(
+                        f"The reply from {url or 'the service'} could not be understood: the build status of "
+                        f"{name} is {excerpt(entry.get('statusCode'))}, not a number."
+                    ),
+                    url=url,
+                    learned=learned,
+                )
             text = entry.get("statusText")
             # Made here from the progress itself: swifttools' progressText is only there for a product it asked about.
             progress = build_progress_text(entry.get("progress"))
-            statuses[name] = Status("build_status", code,
-                                    text if isinstance(text, str) else codes.lookup("build_status", code).meaning,
-                                    "" if progress == NO_PROGRESS else progress, learned, "status")
+            statuses[name] = Status(
+                "build_status",
+                code,
+                text if isinstance(text, str) else codes.lookup("build_status", code).meaning,
+                "" if progress == NO_PROGRESS else progress,
+                learned,
+                "status",
+            )
         return StatusOutcome(asked, statuses, url=url, learned=learned)
 
-    def _status_result(self, names: tuple[str, ...]) -> dict:
+    def _status_result(self, names: tuple[str, ...]) -> dict[str, Any]:
         """What ``checkProductStatus`` returned, or ``{"ERROR": text}`` (naming the URL for a fault)."""
         result, error = self._call("status", names)
         if error is not None:
@@ -337,7 +360,7 @@ class RequestAdapter:
             return {"ERROR": self._failure("status", text)}
         return result
 
-    def cancel(self, names: list[str]) -> tuple[int, dict]:
+    def cancel(self, names: list[str]) -> tuple[int, dict[str, Any]]:
         """One ``cancelProducts`` call as the ``(ok, perProduct)`` pair; never raises for what the server does.
 
         Kept for the views until they read :meth:`cancel_outcome`; sets
@@ -348,7 +371,7 @@ class RequestAdapter:
         self.last_reconciled = plain_copy(outcome.reconciled)
         return outcome.as_pair()
 
-    def status(self, names: list[str]) -> dict:
+    def status(self, names: list[str]) -> dict[str, Any]:
         """One ``checkProductStatus`` call as the request returned it; ``{"ERROR": text}`` on any failure.
 
         Kept for the views until they read :meth:`status_outcome`.

@@ -15,7 +15,8 @@ import copy
 import datetime as _dt
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from .protocol import ENDPOINTS
 
@@ -66,7 +67,7 @@ class ExchangeLog:
         self._lock = threading.Lock()  # a reader copies entries under the same lock as writers change them
         self._count = 0
 
-    def open(self, endpoint: str, url: str, asked: Iterable[str]) -> dict:
+    def open(self, endpoint: str, url: str, asked: Iterable[str]) -> dict[str, Any]:
         """Start an entry before the request is sent, so that a status check made for it comes after it.
 
         Parameters
@@ -85,14 +86,22 @@ class ExchangeLog:
         """
         with self._lock:
             self._count += 1
-            entry = {"number": self._count,
-                     "time": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                     "endpoint": ENDPOINTS[endpoint].path, "url": url, "asked": list(asked), "retried": 0,
-                     "server": {}, "error": None, "notes": {}, "returned": None}
+            entry = {
+                "number": self._count,
+                "time": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "endpoint": ENDPOINTS[endpoint].path,
+                "url": url,
+                "asked": list(asked),
+                "retried": 0,
+                "server": {},
+                "error": None,
+                "notes": {},
+                "returned": None,
+            }
             self._entries.append(entry)
         return entry
 
-    def update(self, entry: dict, **fields: Any) -> None:
+    def update(self, entry: dict[str, Any], **fields: Any) -> None:
         """Set ``fields`` of an entry made by :meth:`open` (copied: the caller may change its own values).
 
         Parameters
@@ -110,7 +119,7 @@ class ExchangeLog:
         with self._lock:
             return self._count
 
-    def since(self, number: int) -> list[dict]:
+    def since(self, number: int) -> list[dict[str, Any]]:
         """Copies of the entries whose ``number`` is above ``number``, oldest first (only those are copied).
 
         Parameters
@@ -126,7 +135,7 @@ class ExchangeLog:
                 newer.append(entry)
             return copy.deepcopy(newer[::-1])
 
-    def entries(self) -> list[dict]:
+    def entries(self) -> list[dict[str, Any]]:
         """Copies of the entries, oldest first.
 
         Returns
@@ -137,7 +146,7 @@ class ExchangeLog:
             return copy.deepcopy(list(self._entries))
 
 
-def cancel_answers(data: dict, products: Iterable[Product]) -> dict:
+def cancel_answers(data: dict[str, Any], products: Iterable[Product]) -> dict[str, Any]:
     """The cancel code and text a reply gave each product asked, as received, whatever their type.
 
     Unlike :func:`parse_cancel` this never refuses anything: it keeps the
@@ -169,7 +178,7 @@ def cancel_answers(data: dict, products: Iterable[Product]) -> dict:
     return out
 
 
-def status_answers(data: dict, products: Iterable[Product]) -> dict:
+def status_answers(data: dict[str, Any], products: Iterable[Product]) -> dict[str, Any]:
     """The build status code and text a reply gave each product asked, as received.
 
     Parameters

@@ -14,16 +14,39 @@ them with swifttools. Nothing here talks to the server.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from .products import Product
 
-__all__ = ["GLOBAL_WIRE_NAMES", "PRODUCT_WIRE_NAMES", "PRODUCT_DEFAULTS", "PRODUCT_TRIGGERS", "GLOBAL_TRIGGERS",
-           "SHARED_GLOBALS", "DEPRECATED_PARS", "LOWERCASED_PARS", "GLOBAL_PYTHON_NAMES", "PRODUCT_PYTHON_NAMES",
-           "GLOBAL_TYPES", "GLOBAL_CHOICES", "SHARED_POSITION_GLOBALS", "SERVER_DERIVED", "PRODUCT_TYPES",
-           "PRODUCT_CHOICES", "REQUIRED_GLOBALS", "GLOBAL_ALTERNATIVES", "WAIVED_WHEN_ALONE", "GLOBAL_REQUIRES",
-           "PRODUCT_NEEDS_GLOBALS", "PRODUCT_REQUIRED", "PRODUCT_REQUIRES", "wire_value", "submit_body"]
+__all__ = [
+    "GLOBAL_WIRE_NAMES",
+    "PRODUCT_WIRE_NAMES",
+    "PRODUCT_DEFAULTS",
+    "PRODUCT_TRIGGERS",
+    "GLOBAL_TRIGGERS",
+    "SHARED_GLOBALS",
+    "DEPRECATED_PARS",
+    "LOWERCASED_PARS",
+    "GLOBAL_PYTHON_NAMES",
+    "PRODUCT_PYTHON_NAMES",
+    "GLOBAL_TYPES",
+    "GLOBAL_CHOICES",
+    "SHARED_POSITION_GLOBALS",
+    "SERVER_DERIVED",
+    "PRODUCT_TYPES",
+    "PRODUCT_CHOICES",
+    "REQUIRED_GLOBALS",
+    "GLOBAL_ALTERNATIVES",
+    "WAIVED_WHEN_ALONE",
+    "GLOBAL_REQUIRES",
+    "PRODUCT_NEEDS_GLOBALS",
+    "PRODUCT_REQUIRED",
+    "PRODUCT_REQUIRES",
+    "wire_value",
+    "submit_body",
+]
 
 # -- renames: a name in neither table travels as given ----------------------------------------------
 
@@ -120,7 +143,7 @@ PRODUCT_DEFAULTS: dict[str, dict[str, object]] = {
 
 #: Per product: setting parameter ``a`` to value ``v`` also sets other parameters (``prodParTriggers``).
 #: ``{a: {v: {b: x}}}``; ``v`` is ``"ANY"`` for any value (and ``"NONE"`` for None); ``x`` None removes ``b``.
-PRODUCT_TRIGGERS: dict[str, dict[str, dict]] = {
+PRODUCT_TRIGGERS: dict[str, dict[str, dict[Any, dict[str, Any]]]] = {
     "lc": {"useObs": {"ANY": {"whichData": "user"}}, "whichData": {"all": {"useObs": None}}},
     "spec": {
         "redshift": {"ANY": {"hasRedshift": True, "galactic": True}, "NONE": {"hasRedshift": False}},
@@ -138,7 +161,7 @@ PRODUCT_TRIGGERS: dict[str, dict[str, dict]] = {
 
 #: Setting global ``a`` also sets other globals (``globalParTriggers``), keyed by Python (not wire) names.
 #: RA and Dec have no rule: setting them does not turn ``getCoords`` off.
-GLOBAL_TRIGGERS: dict[str, dict[str, dict]] = {
+GLOBAL_TRIGGERS: dict[str, dict[str, dict[str, Any]]] = {
     "useposobs": {"ANY": {"posobs": "user"}},
     "posobs": {"all": {"useposobs": None}},
     "T0": {"ANY": {"getT0": False}},
@@ -221,21 +244,62 @@ SERVER_DERIVED: tuple[str, ...] = ("getCoords", "getTargs", "getT0")
 #: The positions take only the parameters they share, which are held as globals (:data:`SHARED_GLOBALS`).
 PRODUCT_TYPES: dict[str, dict[str, tuple[type, ...]]] = {
     "lc": {
-        "binMeth": (str,), "softLo": (float, int), "softHi": (float, int), "hardLo": (float, int),
-        "hardHi": (float, int), "minSig": (float, int), "minEnergy": (float, int), "maxEnergy": (float, int),
-        "grades": (str,), "allowUL": (str,), "allowBayes": (str,), "bayesCounts": (float, int),
-        "bayesSNR": (float, int), "timeType": (str,), "timeFormat": (str,), "useObs": (str,), "pcCounts": (int,),
-        "wtCounts": (int,), "pcBinTime": (float, int), "wtBinTime": (float, int), "dynamic": (bool,),
-        "rateFact": (float, int), "binFact": (float, int), "minCounts": (int,), "minSNR": (float, int),
-        "wtmaxGap": (float, int), "pcmaxGap": (float, int), "matchHR": (float, int), "wtHRBinTime": (float, int),
-        "pcHRBinTime": (float, int), "minFracExp": (float, int), "whichData": (str,), "srcrad": (int,),
+        "binMeth": (str,),
+        "softLo": (float, int),
+        "softHi": (float, int),
+        "hardLo": (float, int),
+        "hardHi": (float, int),
+        "minSig": (float, int),
+        "minEnergy": (float, int),
+        "maxEnergy": (float, int),
+        "grades": (str,),
+        "allowUL": (str,),
+        "allowBayes": (str,),
+        "bayesCounts": (float, int),
+        "bayesSNR": (float, int),
+        "timeType": (str,),
+        "timeFormat": (str,),
+        "useObs": (str,),
+        "pcCounts": (int,),
+        "wtCounts": (int,),
+        "pcBinTime": (float, int),
+        "wtBinTime": (float, int),
+        "dynamic": (bool,),
+        "rateFact": (float, int),
+        "binFact": (float, int),
+        "minCounts": (int,),
+        "minSNR": (float, int),
+        "wtmaxGap": (float, int),
+        "pcmaxGap": (float, int),
+        "matchHR": (float, int),
+        "wtHRBinTime": (float, int),
+        "pcHRBinTime": (float, int),
+        "minFracExp": (float, int),
+        "whichData": (str,),
+        "srcrad": (int,),
     },
     "spec": {
-        "hasRedshift": (bool,), "redshift": (float,), "whichData": (str,), "useObs": (str,),
-        "incHours": (float, int), "timeslice": (str,), "grades": (str,), "rname1": (str,), "gti1": (str,),
-        "rname2": (str,), "gti2": (str,), "rname3": (str,), "gti3": (str,), "rname4": (str,), "gti4": (str,),
-        "specStem": (str,), "doNotFit": (bool,), "galactic": (bool,), "models": (list, tuple),
-        "deltaFitStat": (float,), "srcrad": (int,),
+        "hasRedshift": (bool,),
+        "redshift": (float,),
+        "whichData": (str,),
+        "useObs": (str,),
+        "incHours": (float, int),
+        "timeslice": (str,),
+        "grades": (str,),
+        "rname1": (str,),
+        "gti1": (str,),
+        "rname2": (str,),
+        "gti2": (str,),
+        "rname3": (str,),
+        "gti3": (str,),
+        "rname4": (str,),
+        "gti4": (str,),
+        "specStem": (str,),
+        "doNotFit": (bool,),
+        "galactic": (bool,),
+        "models": (list, tuple),
+        "deltaFitStat": (float,),
+        "srcrad": (int,),
     },
     "psf": {},
     "enh": {},
@@ -287,20 +351,33 @@ GLOBAL_REQUIRES: dict[str, dict[str, tuple[str, ...]]] = {
 
 #: Per product: globals it needs.
 PRODUCT_NEEDS_GLOBALS: dict[str, tuple[str, ...]] = {
-    "lc": ("centroid",), "spec": ("centroid",), "psf": (), "enh": (), "xastrom": (), "image": (), "sourceDet": (),
+    "lc": ("centroid",),
+    "spec": ("centroid",),
+    "psf": (),
+    "enh": (),
+    "xastrom": (),
+    "image": (),
+    "sourceDet": (),
 }
 
 #: Per product: parameters that must be set.
 PRODUCT_REQUIRED: dict[str, tuple[str, ...]] = {
-    "lc": ("binMeth",), "spec": ("hasRedshift", "deltaFitStat"), "psf": (), "enh": (), "xastrom": (), "image": (),
+    "lc": ("binMeth",),
+    "spec": ("hasRedshift", "deltaFitStat"),
+    "psf": (),
+    "enh": (),
+    "xastrom": (),
+    "image": (),
     "sourceDet": ("whichData",),
 }
 
 #: Per product: parameters needed when another has a value, ``{a: {str(value): (needed, ...)}}``. The "too"
 #: entry is kept as swifttools has it: no allowed value of binMeth is "too", so time binning needs nothing.
 PRODUCT_REQUIRES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
-    "lc": {"binMeth": {"too": ("pcBinTime", "wtBinTime"), "counts": ("pcCounts", "wtCounts", "dynamic")},
-           "whichData": {"user": ("useObs",)}},
+    "lc": {
+        "binMeth": {"too": ("pcBinTime", "wtBinTime"), "counts": ("pcCounts", "wtCounts", "dynamic")},
+        "whichData": {"user": ("useObs",)},
+    },
     "spec": {"whichData": {"user": ("useObs",), "hours": ("incHours",)}, "hasRedshift": {"True": ("redshift",)}},
     "psf": {},
     "enh": {},
@@ -316,8 +393,9 @@ LOWERCASED_PARS: dict[str, tuple[str, ...]] = {short: tuple(choices) for short, 
 #: Global parameters: wire name -> Python name.
 GLOBAL_PYTHON_NAMES: dict[str, str] = {wire: name for name, wire in GLOBAL_WIRE_NAMES.items()}
 #: Product parameters, per product short name: wire name -> Python name.
-PRODUCT_PYTHON_NAMES: dict[str, dict[str, str]] = {short: {wire: name for name, wire in renames.items()}
-                                                   for short, renames in PRODUCT_WIRE_NAMES.items()}
+PRODUCT_PYTHON_NAMES: dict[str, dict[str, str]] = {
+    short: {wire: name for name, wire in renames.items()} for short, renames in PRODUCT_WIRE_NAMES.items()
+}
 
 
 def wire_value(value: Any) -> Any:
@@ -336,8 +414,9 @@ def wire_value(value: Any) -> Any:
     return value
 
 
-def submit_body(user: str, held_globals: Mapping[str, Any], products: Iterable[tuple[Product, Mapping[str, Any]]]
-                ) -> dict:
+def submit_body(
+    user: str, held_globals: Mapping[str, Any], products: Iterable[tuple[Product, Mapping[str, Any]]]
+) -> dict[str, Any]:
     """The body of a submit, as swifttools' ``getJSONDict()`` makes it (less ``api_name`` and ``api_version``).
 
     Globals come first, then each product in the order given: its flag set

@@ -17,7 +17,10 @@ however many products it cancels. All network traffic goes through
 from __future__ import annotations
 
 import warnings
-from typing import Any, Iterable, Optional, Sequence, Union
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import requests
 
 from . import codes
 from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Timeout, Transport, may_have_arrived
@@ -29,8 +32,17 @@ from .protocol import check_job_id, excerpt, parse_cancel, parse_job_id, parse_s
 from .request_build import RequestBuilder
 from .userjobs import count_active_jobs_with, countActiveJobs, list_jobs_with, listOldJobs, read_reply
 
-__all__ = ["XRTProductRequest", "listOldJobs", "countActiveJobs", "list_jobs_with", "count_active_jobs_with",
-           "build_progress_text"]
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
+
+__all__ = [
+    "XRTProductRequest",
+    "listOldJobs",
+    "countActiveJobs",
+    "list_jobs_with",
+    "count_active_jobs_with",
+    "build_progress_text",
+]
 
 #: swifttools' request-level status codes.
 STATUS_TEXTS = (
@@ -40,7 +52,7 @@ STATUS_TEXTS = (
     "Error, something has gone wrong",
 )
 
-What = Union[str, Sequence[str]]
+What = str | Sequence[str]
 
 #: Why a cancel answered code 1 on a retry is returned as code 0.
 LOST_REPLY_NOTE = "the first reply was lost; the status shows it cancelled"
@@ -82,18 +94,25 @@ class XRTProductRequest(RequestBuilder):
     (1, {'LightCurve': {'code': 0, 'text': 'Job cancelled OK'}})
     """
 
-    def __init__(self, user: str, silent: bool = True, *, base_url: Optional[str] = None,
-                 timeout: Timeout = DEFAULT_TIMEOUT, session=None, retries: int = 2,
-                 deadline: float = DEFAULT_DEADLINE) -> None:
+    def __init__(
+        self,
+        user: str,
+        silent: bool = True,
+        *,
+        base_url: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+        retries: int = 2,
+        deadline: float = DEFAULT_DEADLINE,
+    ) -> None:
         super().__init__(user, silent=silent)
-        self._transport = Transport(base_url, timeout=timeout, session=session, retries=retries,
-                                    deadline=deadline)
+        self._transport = Transport(base_url, timeout=timeout, session=session, retries=retries, deadline=deadline)
         self._status = 0
         self._submitted = False
-        self._job_id: Optional[int] = None
-        self._url: Optional[str] = None
-        self._sub_ret_data: dict = {}
-        self._submit_error: Optional[str] = None
+        self._job_id: int | None = None
+        self._url: str | None = None
+        self._sub_ret_data: dict[str, Any] = {}
+        self._submit_error: str | None = None
         self._complete = False
         self._finished: set[str] = set()
         self.last_warnings: list[str] = []
@@ -103,9 +122,18 @@ class XRTProductRequest(RequestBuilder):
 
     # -- construction from an earlier job ------------------------------------------------------
     @classmethod
-    def from_job(cls, user: str, job_id: int, products: Iterable[str], *, base_url: Optional[str] = None,
-                 timeout: Timeout = DEFAULT_TIMEOUT, session=None, retries: int = 2,
-                 deadline: float = DEFAULT_DEADLINE) -> "XRTProductRequest":
+    def from_job(
+        cls,
+        user: str,
+        job_id: int,
+        products: Iterable[str],
+        *,
+        base_url: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        session: requests.Session | None = None,
+        retries: int = 2,
+        deadline: float = DEFAULT_DEADLINE,
+    ) -> XRTProductRequest:
         """A request bound to a job submitted earlier, ready to query and cancel.
 
         Parameters
@@ -154,21 +182,22 @@ class XRTProductRequest(RequestBuilder):
         return self._job_id  # type: ignore[return-value]
 
     @property
-    def URL(self) -> Optional[str]:
+    def URL(self) -> str | None:
         """The web page where the products will appear (None for a job bound with ``from_job``)."""
         if not self._submitted:
             raise RuntimeError("URL is not set until the request is successfully submitted")
         return self._url
 
     @property
-    def jobPars(self) -> dict:
+    def jobPars(self) -> dict[str, Any]:
         """All parameters of the job, as the server filled them in (wire names, numbers often quoted)."""
         if not self._submitted:
             raise RuntimeError("jobPars is not set until the request is submitted")
-        return self._sub_ret_data.get("jobPars", {})
+        pars: dict[str, Any] = self._sub_ret_data.get("jobPars", {})
+        return pars
 
     @property
-    def subRetData(self) -> dict:
+    def subRetData(self) -> dict[str, Any]:
         """What the server returned on submission (``URL``, ``jobPars``), or ``submitError`` after a failure."""
         return self._sub_ret_data
 
@@ -209,7 +238,7 @@ class XRTProductRequest(RequestBuilder):
         return self._complete
 
     @property
-    def history(self) -> list[dict]:
+    def history(self) -> list[dict[str, Any]]:
         """The last exchanges of :meth:`cancelProducts` and :meth:`checkProductStatus` with the server.
 
         At most :data:`~xrt_widgets.exchanges.HISTORY_LENGTH`, oldest first,
@@ -229,11 +258,11 @@ class XRTProductRequest(RequestBuilder):
         """How many exchanges with the server this request has had (the ``number`` of the newest in :attr:`history`)."""
         return self._log.count
 
-    def history_since(self, number: int) -> list[dict]:
+    def history_since(self, number: int) -> list[dict[str, Any]]:
         """The entries of :attr:`history` newer than ``number`` (an :attr:`exchange_count` read earlier), as copies."""
         return self._log.since(number)
 
-    def _open_exchange(self, endpoint: str, chosen: list[Product]) -> dict:
+    def _open_exchange(self, endpoint: str, chosen: list[Product]) -> dict[str, Any]:
         """Start a history entry before sending, so that a status check made for it comes after it."""
         return self._log.open(endpoint, redact_url(self._transport.url_for(endpoint)), [p.long for p in chosen])
 
@@ -283,8 +312,9 @@ class XRTProductRequest(RequestBuilder):
                 return self._submit_failed(f"The server returned an invalid JobID {excerpt(data['JobID'])}.")
             self._job_id = job_id
             self._url = data["URL"] if isinstance(data["URL"], str) else None
-            self._sub_ret_data.update(URL=self._url, jobPars=data["jobPars"] if isinstance(data["jobPars"], dict)
-                                      else {})
+            self._sub_ret_data.update(
+                URL=self._url, jobPars=data["jobPars"] if isinstance(data["jobPars"], dict) else {}
+            )
             self.last_warnings = reply.warnings
         except ServiceError as exc:
             text = exc.message
@@ -297,8 +327,10 @@ class XRTProductRequest(RequestBuilder):
             text = str(exc).rstrip()
             if may_have_arrived(exc):  # a submit is never retried after it may have reached the server
                 text += "" if text.endswith((".", "!", "?")) else "."
-                text += (" The server may have received the request and created the job all the same: "
-                         "look for it with listOldJobs() before submitting again.")
+                text += (
+                    " The server may have received the request and created the job all the same: "
+                    "look for it with listOldJobs() before submitting again."
+                )
             return self._submit_failed(text)
         self._submitted = True
         self._status = 1
@@ -308,8 +340,7 @@ class XRTProductRequest(RequestBuilder):
             try:
                 self._pars.update_from_server(self._sub_ret_data["jobPars"])
             except (TypeError, ValueError):
-                warnings.warn("The job was submitted OK, but an error occured updating the parameters.",
-                              stacklevel=2)
+                warnings.warn("The job was submitted OK, but an error occured updating the parameters.", stacklevel=2)
         return True
 
     def _submit_failed(self, message: str) -> bool:
@@ -339,7 +370,7 @@ class XRTProductRequest(RequestBuilder):
             raise ValueError(f"You have not named any products to {verb}")
         return in_order(chosen)
 
-    def cancelProducts(self, what: What = "all") -> tuple[int, dict]:
+    def cancelProducts(self, what: What = "all") -> tuple[int, dict[str, Any]]:
         """Ask the server to cancel products of the submitted job.
 
         Parameters
@@ -372,7 +403,7 @@ class XRTProductRequest(RequestBuilder):
         self._log.update(exchange, error=result[1].get("ERROR"), returned=result)
         return result
 
-    def _cancel(self, chosen: list[Product], exchange: dict) -> tuple[int, dict]:
+    def _cancel(self, chosen: list[Product], exchange: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         body = {"UserID": self._user, "JobID": self._job_id, "what": ",".join(p.short for p in chosen)}
         try:
             reply = self._transport.post("cancel", body)
@@ -385,8 +416,13 @@ class XRTProductRequest(RequestBuilder):
         except XRTError as exc:
             return (-1, {"ERROR": str(exc)})
         except Exception as exc:  # a bug of ours must not lose the user's state either
-            return (-1, {"ERROR": f"Unexpected error while cancelling through "
-                                  f"{redact_url(self._transport.url_for('cancel'))}: {type(exc).__name__}: {exc}"})
+            return (
+                -1,
+                {
+                    "ERROR": f"Unexpected error while cancelling through "
+                    f"{redact_url(self._transport.url_for('cancel'))}: {type(exc).__name__}: {exc}"
+                },
+            )
         if reply.retried and any(v["code"] == 1 for v in per_product.values()):
             self._log.update(exchange, notes=self._reconcile_lost_reply(per_product))
         for name, outcome in per_product.items():
@@ -394,7 +430,7 @@ class XRTProductRequest(RequestBuilder):
                 self._finished.add(name)
         return (codes.derive_ok(v["code"] for v in per_product.values()), per_product)
 
-    def _reconcile_lost_reply(self, per_product: dict) -> dict:
+    def _reconcile_lost_reply(self, per_product: dict[str, Any]) -> dict[str, Any]:
         """A retried cancel that says "already finished" may be our own first attempt's doing.
 
         When the first attempt reached the server but its reply was lost,
@@ -416,7 +452,7 @@ class XRTProductRequest(RequestBuilder):
                 notes[name] = LOST_REPLY_NOTE
         return notes
 
-    def checkProductStatus(self, what: What = "all") -> dict:
+    def checkProductStatus(self, what: What = "all") -> dict[str, Any]:
         """The build status of products of the submitted job, in one request.
 
         Returns
@@ -439,7 +475,7 @@ class XRTProductRequest(RequestBuilder):
         self._log.update(exchange, error=result.get("ERROR"), returned=result)
         return result
 
-    def _status_of(self, chosen: list[Product], exchange: dict) -> dict:
+    def _status_of(self, chosen: list[Product], exchange: dict[str, Any]) -> dict[str, Any]:
         shorts = ",".join(p.short for p in chosen)
         body = {"UserID": self._user, "JobID": self._job_id, "what": shorts, "whatProg": shorts}
         try:
@@ -451,8 +487,10 @@ class XRTProductRequest(RequestBuilder):
         except XRTError as exc:
             return {"ERROR": str(exc)}
         except Exception as exc:
-            return {"ERROR": f"Unexpected error while checking status through "
-                             f"{redact_url(self._transport.url_for('status'))}: {type(exc).__name__}: {exc}"}
+            return {
+                "ERROR": f"Unexpected error while checking status through "
+                f"{redact_url(self._transport.url_for('status'))}: {type(exc).__name__}: {exc}"
+            }
         for name, entry in result.items():
             if codes.lookup("build_status", entry["statusCode"]).terminal:
                 self._finished.add(name)
@@ -461,7 +499,7 @@ class XRTProductRequest(RequestBuilder):
             self._status = 2
         return result
 
-    def listOldJobs(self) -> list:
+    def listOldJobs(self) -> list[Any]:
         """Every job this user has submitted, most recent first, entries unchecked (see :func:`listOldJobs`)."""
         return list_jobs_with(self._transport, self._user)
 
@@ -473,10 +511,10 @@ class XRTProductRequest(RequestBuilder):
         """Close the HTTP session this request made (a session passed in is left open)."""
         self._transport.close()
 
-    def __enter__(self) -> "XRTProductRequest":
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:

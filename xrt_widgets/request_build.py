@@ -16,7 +16,7 @@ swifttools.
 from __future__ import annotations
 
 import json
-from typing import Any, Union
+from typing import Any
 
 from .products import PRODUCTS, Product, in_order, resolve
 from .protocol import API_NAME, API_VERSION
@@ -25,9 +25,22 @@ from .request_pars import ParameterSet
 __all__ = ["RequestBuilder", "RETRIEVAL_METHODS", "RETRIEVAL_PROPERTIES"]
 
 #: swifttools' product retrieval methods, which this package leaves to swifttools.
-RETRIEVAL_METHODS = ("downloadProducts", "retrieveStandardPos", "retrieveEnhancedPos", "retrieveAstromPos",
-                     "retrieveSourceList", "retrieveLightCurve", "retrieveSpectralFits", "plotLC", "saveSpectralData",
-                     "rebinLightCurve", "checkRebinStatus", "rebinComplete", "cancelRebin", "getRebinnedLightCurve")
+RETRIEVAL_METHODS = (
+    "downloadProducts",
+    "retrieveStandardPos",
+    "retrieveEnhancedPos",
+    "retrieveAstromPos",
+    "retrieveSourceList",
+    "retrieveLightCurve",
+    "retrieveSpectralFits",
+    "plotLC",
+    "saveSpectralData",
+    "rebinLightCurve",
+    "checkRebinStatus",
+    "rebinComplete",
+    "cancelRebin",
+    "getRebinnedLightCurve",
+)
 #: swifttools' properties that hold retrieved products.
 RETRIEVAL_PROPERTIES = ("lcData", "specData", "sourceList", "standardPos", "enhancedPos", "astromPos", "RebinID")
 
@@ -36,7 +49,8 @@ def _retrieval_refused(name: str) -> NotImplementedError:
     return NotImplementedError(
         f"{name} is product retrieval, which xrt_widgets does not offer: use swifttools for retrieval, for "
         "example swifttools.ukssdc.xrt_prods.XRTProductRequest(user) with the same globals and products, "
-        "or download the products from the job's web page (its URL).")
+        "or download the products from the job's web page (its URL)."
+    )
 
 
 class RequestBuilder:
@@ -95,7 +109,7 @@ class RequestBuilder:
         self._silent = self._checked_silent(silent)
 
     @property
-    def globalPars(self) -> dict:
+    def globalPars(self) -> dict[str, Any]:
         """The global parameters by Python name, with the values setting them triggered (``getTargs``, ...)."""
         return dict(self._pars.globals)
 
@@ -174,13 +188,15 @@ class RequestBuilder:
             For a product already added without ``clobber=True``, or after submission.
         """
         if self._submitted:
-            raise RuntimeError("You cannot add a product after request is successfully submitted; "
-                               "you must create a new request")
+            raise RuntimeError(
+                "You cannot add a product after request is successfully submitted; you must create a new request"
+            )
         product = resolve(what)
         if product.short in self._pars.products:
             if not clobber:
-                raise RuntimeError(f"Can't add a {product.label} as you already have one. "
-                                   "Remove it or set clobber=True to remove it.")
+                raise RuntimeError(
+                    f"Can't add a {product.label} as you already have one. Remove it or set clobber=True to remove it."
+                )
             self._say(f"Deleting old {product.label} request")
             del self._pars.products[product.short]
         self._pars.add_product(product.short, pars)
@@ -217,8 +233,10 @@ class RequestBuilder:
             For a product not in the request, or after submission.
         """
         if self._submitted:
-            raise RuntimeError("You cannot edit product properties after the request has been successfully "
-                               "submitted; you must create a new job")
+            raise RuntimeError(
+                "You cannot edit product properties after the request has been successfully "
+                "submitted; you must create a new job"
+            )
         product = self._added(what, "set the parameters for")
         self._pars.set_product_pars(product.short, pars)
 
@@ -248,7 +266,7 @@ class RequestBuilder:
         product = self._added(what, "remove a parameter from")
         self._pars.remove_product_par(product.short, parName)
 
-    def getAllPars(self, showUnset: bool = False) -> dict:
+    def getAllPars(self, showUnset: bool = False) -> dict[str, Any]:
         """The globals (without the shared position ones), then one dict per product under its long name."""
         pars = self._pars.all_globals()
         for short in self._pars.products:
@@ -256,7 +274,7 @@ class RequestBuilder:
         return pars
 
     # -- checking and sending -------------------------------------------------------------------------
-    def isValid(self, what: Union[str, list, tuple] = "all") -> tuple[bool, str]:
+    def isValid(self, what: str | list[str] | tuple[str, ...] = "all") -> tuple[bool, str]:
         """Whether the request has everything it needs to be submitted: ``(True, "")`` or ``(False, problems)``.
 
         The problems are listed in swifttools' words (missing globals, then
@@ -276,7 +294,7 @@ class RequestBuilder:
             raise ValueError(f"what should be 'all' or a list/tuple, not {type(what).__name__}")
         return self._pars.validity([resolve(name).short for name in what])
 
-    def getJSONDict(self) -> dict:
+    def getJSONDict(self) -> dict[str, Any]:
         """The body that ``submit()`` sends; equal to swifttools' ``getJSONDict()`` for the same calls.
 
         ``api_name``, ``api_version`` and ``UserID`` come first, then the
@@ -295,29 +313,31 @@ class RequestBuilder:
 def _product_methods(product: Product) -> None:
     long, short, label = product.long, product.short, product.label
 
-    def add(self, clobber: bool = False, **pars: Any) -> None:
+    def add(self: RequestBuilder, clobber: bool = False, **pars: Any) -> None:
         self.addProduct(short, clobber, **pars)
 
-    def remove(self) -> None:
+    def remove(self: RequestBuilder) -> None:
         self.removeProduct(short)
 
-    def set_pars(self, **pars: Any) -> None:
+    def set_pars(self: RequestBuilder, **pars: Any) -> None:
         self.setProductPars(short, **pars)
 
-    def get_pars(self, parName: str = "all", showUnset: bool = False) -> Any:
+    def get_pars(self: RequestBuilder, parName: str = "all", showUnset: bool = False) -> Any:
         return self.getProductPars(short, parName, showUnset)
 
-    def remove_par(self, parName: str) -> None:
+    def remove_par(self: RequestBuilder, parName: str) -> None:
         self.removeProductPar(short, parName)
 
-    def has(self) -> bool:
+    def has(self: RequestBuilder) -> bool:
         return self.hasProd(short)
 
-    methods = {f"add{long}": (add, f"Add a {label} to the request (see addProduct)."),
-               f"remove{long}": (remove, f"Remove the {label} from a request not yet submitted (see removeProduct)."),
-               f"set{long}Pars": (set_pars, f"Set parameters of the {label} (see setProductPars)."),
-               f"get{long}Pars": (get_pars, f"Parameters of the {label} (see getProductPars)."),
-               f"remove{long}Par": (remove_par, f"Unset a parameter of the {label} (see removeProductPar).")}
+    methods = {
+        f"add{long}": (add, f"Add a {label} to the request (see addProduct)."),
+        f"remove{long}": (remove, f"Remove the {label} from a request not yet submitted (see removeProduct)."),
+        f"set{long}Pars": (set_pars, f"Set parameters of the {label} (see setProductPars)."),
+        f"get{long}Pars": (get_pars, f"Parameters of the {label} (see getProductPars)."),
+        f"remove{long}Par": (remove_par, f"Unset a parameter of the {label} (see removeProductPar)."),
+    }
     for name, (func, doc) in methods.items():
         func.__name__ = name
         func.__qualname__ = f"RequestBuilder.{name}"
@@ -328,7 +348,7 @@ def _product_methods(product: Product) -> None:
 
 
 def _retrieval(name: str, *, as_property: bool) -> None:
-    def refuse(self, *args: Any, **kwargs: Any) -> Any:
+    def refuse(self: RequestBuilder, *args: Any, **kwargs: Any) -> Any:
         raise _retrieval_refused(name)
 
     refuse.__name__ = name

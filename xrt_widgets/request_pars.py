@@ -15,7 +15,8 @@ chatter sees the same from ours. Nothing here talks to the server.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .params import (
     DEPRECATED_PARS,
@@ -118,7 +119,7 @@ class ParameterSet:
                     self.say(f"Also setting global {dep} = {dep_value}")
 
     @staticmethod
-    def _set_or_drop(held: dict, name: str, value: Any) -> None:
+    def _set_or_drop(held: dict[str, Any], name: str, value: Any) -> None:
         if _is_none(value):
             held.pop(name, None)
         else:
@@ -130,10 +131,13 @@ class ParameterSet:
             raise ValueError(f"`{name}` is not a recognised global parameter")
         return self.globals.get(name)
 
-    def all_globals(self, *, omit_shared: bool = True, show_unset: bool = False) -> dict:
+    def all_globals(self, *, omit_shared: bool = True, show_unset: bool = False) -> dict[str, Any]:
         """The globals in the order of :data:`~xrt_widgets.params.GLOBAL_TYPES`, as ``getGlobalPars()`` lists them."""
-        return {name: self.globals.get(name) for name in GLOBAL_TYPES
-                if (show_unset or name in self.globals) and not (omit_shared and name in SHARED_POSITION_GLOBALS)}
+        return {
+            name: self.globals.get(name)
+            for name in GLOBAL_TYPES
+            if (show_unset or name in self.globals) and not (omit_shared and name in SHARED_POSITION_GLOBALS)
+        }
 
     # -- products ------------------------------------------------------------------------------------
     def add_product(self, short: str, pars: Mapping[str, Any]) -> None:
@@ -153,7 +157,7 @@ class ParameterSet:
                 self.say(f"      {name} => {value}")
             self.set_globals(shared)
 
-    def _set_product_pars(self, short: str, pars: Mapping[str, Any]) -> dict:
+    def _set_product_pars(self, short: str, pars: Mapping[str, Any]) -> dict[str, Any]:
         held, types, choices = self.products[short], PRODUCT_TYPES[short], PRODUCT_CHOICES[short]
         renames, python_names = PRODUCT_WIRE_NAMES[short], PRODUCT_PYTHON_NAMES[short]
         shared_names = SHARED_GLOBALS[short]
@@ -178,8 +182,9 @@ class ParameterSet:
             if name in choices:
                 value = value.lower()
                 if value not in choices[name]:
-                    raise ValueError(f"'{value}' is not a valid value for {name}. "
-                                     f"Options are: {','.join(choices[name])}.")
+                    raise ValueError(
+                        f"'{value}' is not a valid value for {name}. Options are: {','.join(choices[name])}."
+                    )
             self.say(f"OK, setting {name} = {value}")
             held[name] = value
             self._fire(short, name, value, any_needs_value=False)
@@ -222,10 +227,7 @@ class ParameterSet:
         held = self.products[short]
         if name != "all":
             return held.get(self._python_name(short, name, resolve(short).label))
-        if show_unset:
-            pars = {key: held.get(key) for key in PRODUCT_TYPES[short]}
-        else:
-            pars = dict(held)
+        pars = {key: held.get(key) for key in PRODUCT_TYPES[short]} if show_unset else dict(held)
         for shared in SHARED_GLOBALS[short]:
             wire = renames.get(shared, shared)
             if wire in self.globals or show_unset:
@@ -259,10 +261,11 @@ class ParameterSet:
             if key in held:
                 needed += [*by_value.get(str(held[key]), ()), *by_value.get("ANY", ())]
         problems = "".join(self._global_is_set(g)[1] for g in PRODUCT_NEEDS_GLOBALS[short])
-        return problems + "".join(f"* The {label} parameter `{name}` is not set.\n"
-                                  for name in needed if name not in held)
+        return problems + "".join(
+            f"* The {label} parameter `{name}` is not set.\n" for name in needed if name not in held
+        )
 
-    def validity(self, what: Optional[list[str]] = None) -> tuple[bool, str]:
+    def validity(self, what: list[str] | None = None) -> tuple[bool, str]:
         """``(ok, problems)`` as swifttools' ``isValid`` gives them, for the whole request or the products ``what``.
 
         Parameters
@@ -286,13 +289,14 @@ class ParameterSet:
                 ok, report = ok and found, report + problem
         for short in what:
             label = resolve(short).label
-            problems = (self._product_problems(short) if short in self.products
-                        else f"* You have not requested a {label}.")
+            problems = (
+                self._product_problems(short) if short in self.products else f"* You have not requested a {label}."
+            )
             if problems:
                 ok, report = False, report + f"\n{label} problems:\n" + problems
         return (True, "") if ok else (False, "The following problems were found:\n" + report)
 
-    def body(self, user: str) -> dict:
+    def body(self, user: str) -> dict[str, Any]:
         """The submit body (without the API name and version)."""
         return submit_body(user, self.globals, [(resolve(short), pars) for short, pars in self.products.items()])
 
@@ -332,7 +336,7 @@ class ParameterSet:
                 raise ValueError(f"'{value}' is not a valid value for {name}. Options are: {','.join(choices)}.")
             self.globals[name] = False if name in SERVER_DERIVED else value
 
-    def _update_product(self, short: str, pars: Mapping[str, Any]) -> dict:
+    def _update_product(self, short: str, pars: Mapping[str, Any]) -> dict[str, Any]:
         held, types, choices = self.products[short], PRODUCT_TYPES[short], PRODUCT_CHOICES[short]
         renames, python_names = PRODUCT_WIRE_NAMES[short], PRODUCT_PYTHON_NAMES[short]
         shared: dict[str, Any] = {}
@@ -345,8 +349,10 @@ class ParameterSet:
                 continue
             value = _from_server(name, value, types[name])
             if name in choices and value not in choices[name]:
-                raise ValueError(f"'{value}' is not a valid value for {short} parameter {name}. "
-                                 f"Options are: {','.join(choices[name])}.")
+                raise ValueError(
+                    f"'{value}' is not a valid value for {short} parameter {name}. "
+                    f"Options are: {','.join(choices[name])}."
+                )
             held[name] = value
             self._fire(short, name, value, any_needs_value=True)
         return shared

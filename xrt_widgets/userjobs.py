@@ -9,7 +9,10 @@ does). A refusal by the server, such as for an unregistered user, raises
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import requests
 
 from .client import DEFAULT_DEADLINE, DEFAULT_TIMEOUT, Reply, Timeout, Transport
 from .errors import ReplyError, redact_url
@@ -23,18 +26,21 @@ _T = TypeVar("_T")
 
 # -- reading replies ---------------------------------------------------------------------------
 
+
 def read_reply(reply: Reply, parse: Callable[..., _T], *args: Any) -> _T:
     """``parse(reply.data, *args)``, with a reply it cannot read turned into a ReplyError naming the URL."""
     try:
         return parse(reply.data, *args)
     except ReplyShapeError as exc:
-        raise ReplyError(f"The reply from {redact_url(reply.url)} could not be understood: {exc}.", url=reply.url,
-                         status=200) from None
+        raise ReplyError(
+            f"The reply from {redact_url(reply.url)} could not be understood: {exc}.", url=reply.url, status=200
+        ) from None
 
 
 # -- module functions ---------------------------------------------------------------------------
 
-def list_jobs_with(transport: Transport, user: str) -> list:
+
+def list_jobs_with(transport: Transport, user: str) -> list[Any]:
     """``listOldJobs`` through ``transport``: the reply's ``jobs`` list, entries unchecked.
 
     One bad entry must not hide the others: check them with
@@ -48,8 +54,14 @@ def count_active_jobs_with(transport: Transport, user: str) -> int:
     return read_reply(transport.post("count", {"UserID": user}), parse_job_count)
 
 
-def _one_off(call: Any, user: str, base_url: Optional[str], timeout: Timeout, session: Any,
-             deadline: float = DEFAULT_DEADLINE) -> Any:
+def _one_off(
+    call: Callable[[Transport, str], _T],
+    user: str,
+    base_url: str | None,
+    timeout: Timeout,
+    session: requests.Session | None,
+    deadline: float = DEFAULT_DEADLINE,
+) -> _T:
     """``call(transport, user)`` on a transport made for this one call, and closed after it."""
     transport = Transport(base_url, timeout=timeout, session=session, deadline=deadline)
     try:
@@ -58,8 +70,14 @@ def _one_off(call: Any, user: str, base_url: Optional[str], timeout: Timeout, se
         transport.close()
 
 
-def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
-                session=None, deadline: float = DEFAULT_DEADLINE) -> list:
+def listOldJobs(
+    user: str,
+    *,
+    base_url: str | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    session: requests.Session | None = None,
+    deadline: float = DEFAULT_DEADLINE,
+) -> list[Any]:
     """Every job ``user`` has submitted, most recent first, as the server sent them.
 
     Each entry should have ``JobID``, ``Name``, ``DateSubmitted``, one
@@ -91,8 +109,14 @@ def listOldJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout =
     return _one_off(list_jobs_with, user, base_url, timeout, session, deadline)
 
 
-def countActiveJobs(user: str, *, base_url: Optional[str] = None, timeout: Timeout = DEFAULT_TIMEOUT,
-                    session=None, deadline: float = DEFAULT_DEADLINE) -> int:
+def countActiveJobs(
+    user: str,
+    *,
+    base_url: str | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+    session: requests.Session | None = None,
+    deadline: float = DEFAULT_DEADLINE,
+) -> int:
     """How many of ``user``'s jobs are queued or running.
 
     Raises

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
 from .faults import FaultQueue, endpoint_path
 from .server import EmulatorServer
 from .store import DEFAULT_DURATIONS, DEMO_DURATIONS, Job, JobStore
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
 
 __all__ = ["Emulator", "DEFAULT_DURATIONS", "DEMO_DURATIONS"]
 
@@ -48,21 +51,31 @@ class Emulator:
         is shown doing in swifttools' tutorial.
     """
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, manual_clock: bool = False,
-                 durations: Optional[dict] = None, users=None, reply_delay: float = 0.0,
-                 state_file: Optional[str] = None, string_job_ids: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        manual_clock: bool = False,
+        durations: dict | None = None,
+        users=None,
+        reply_delay: float = 0.0,
+        state_file: str | None = None,
+        string_job_ids: bool = False,
+    ) -> None:
         self.host = host
         self.port = port
         self.clock = Clock(manual=manual_clock)
-        self.store = JobStore(self.clock, durations=durations, users=users, state_file=state_file,
-                              string_job_ids=string_job_ids)
+        self.store = JobStore(
+            self.clock, durations=durations, users=users, state_file=state_file, string_job_ids=string_job_ids
+        )
         self.faults = FaultQueue()
         self._reply_delay = float(reply_delay)
-        self._server: Optional[EmulatorServer] = None
-        self._thread: Optional[threading.Thread] = None
+        self._server: EmulatorServer | None = None
+        self._thread: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         """Bind and serve in a background thread. Returns self."""
         if self._server is not None:
             return self
@@ -71,8 +84,12 @@ class Emulator:
         self.port = self._server.server_address[1]
         self.store.base_url = self.base_url
         # stop() waits up to one poll interval; tests start and stop hundreds of emulators.
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
-                                        name=f"xrt-emulator-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.01},
+            name=f"xrt-emulator-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -86,10 +103,10 @@ class Emulator:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     @property
@@ -126,7 +143,7 @@ class Emulator:
         self.faults.clear()
 
     # -- counts -------------------------------------------------------------------------------
-    def request_count(self, endpoint: Optional[str] = None) -> int:
+    def request_count(self, endpoint: str | None = None) -> int:
         """Requests received at ``endpoint`` (alias or path), or at all endpoints."""
         if self._server is None:
             return 0
@@ -183,13 +200,13 @@ class Emulator:
     def job(self, job_id: int) -> Job:
         return self.store.jobs[job_id]
 
-    def status(self, job_id: int, product: str) -> Optional[int]:
+    def status(self, job_id: int, product: str) -> int | None:
         """The build status of one product now."""
         from ..products import resolve
 
         return self.store.status_of(self.store.jobs[job_id], resolve(product).short)
 
-    def set_status(self, job_id: int, product: str, status: Optional[int]) -> None:
+    def set_status(self, job_id: int, product: str, status: int | None) -> None:
         """Force a product's build status (for example 4 to finish it now)."""
         self.store.set_status(job_id, product, status)
 

@@ -38,8 +38,25 @@ from ..protocol import ENDPOINTS, endpoint_path
 __all__ = ["Fault", "FaultQueue", "KINDS", "ENDPOINT_ALIASES", "endpoint_path"]
 
 KINDS = frozenset(
-    {"status", "delay", "not_json", "missing_keys", "drop", "drop_after", "reset", "code", "refuse", "json", "raw",
-     "mutate", "stall", "drip", "continue", "endless", "gzip_bomb"}
+    {
+        "status",
+        "delay",
+        "not_json",
+        "missing_keys",
+        "drop",
+        "drop_after",
+        "reset",
+        "code",
+        "refuse",
+        "json",
+        "raw",
+        "mutate",
+        "stall",
+        "drip",
+        "continue",
+        "endless",
+        "gzip_bomb",
+    }
 )
 
 #: Endpoint name -> path, as faults are named (from :data:`xrt_widgets.protocol.ENDPOINTS`).

@@ -14,7 +14,8 @@ same target, position and start time.
 from __future__ import annotations
 
 import zlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..protocol import API_NAME, API_VERSION
 
@@ -33,9 +34,24 @@ GLOBAL_DEFAULTS: dict[str, Any] = {
 #: Per product flag key: the wire-named defaults filled in when that product is requested. The values
 #: with a fixed set of choices are among the values swifttools accepts, so that it can read them back.
 PRODUCT_DEFAULTS: dict[str, dict[str, Any]] = {
-    "lc": {"lcobs": "all", "pcbin": 2.51, "wtbin": 0.5, "minen": 0.3, "maxen": 10, "soft1": 0.3, "soft2": 1.5,
-           "hard1": 1.5, "hard2": 10, "sigmin": 3, "allowUL": "both", "allowB": "both", "lctimetype": "s",
-           "ratefact": 10, "binfact": 1.5, "mincmin": 15},
+    "lc": {
+        "lcobs": "all",
+        "pcbin": 2.51,
+        "wtbin": 0.5,
+        "minen": 0.3,
+        "maxen": 10,
+        "soft1": 0.3,
+        "soft2": 1.5,
+        "hard1": 1.5,
+        "hard2": 10,
+        "sigmin": 3,
+        "allowUL": "both",
+        "allowB": "both",
+        "lctimetype": "s",
+        "ratefact": 10,
+        "binfact": 1.5,
+        "mincmin": 15,
+    },
     "spec": {"specobs": "all", "specgrades": "all", "timeslice": "single", "specz": 0},
     "dopsf": {"posRadius": 20, "posobs": "all", "detornot": "detect", "detMeth": "simple"},
     "doenh": {"posRadius": 20, "posobs": "all", "detornot": "detect", "detMeth": "simple"},

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Optional
 
 __all__ = ["JOB_PAGE", "job_page"]
 
@@ -19,7 +18,7 @@ __all__ = ["JOB_PAGE", "job_page"]
 JOB_PAGE = re.compile(r"tprods/USERPROD_([0-9]{1,18})/?", re.ASCII)
 
 
-def job_page(store, job_id: int) -> Optional[str]:
+def job_page(store, job_id: int) -> str | None:
     """The HTML page of job ``job_id``, or None if the store has no such job.
 
     Parameters
@@ -36,10 +35,15 @@ def job_page(store, job_id: int) -> Optional[str]:
     if summary is None:
         return None
     name = html.escape(summary["name"])
-    rows = "".join(f"<tr><td>{html.escape(row['product'])}</td><td>{html.escape(str(row['statusCode']))}</td>"
-                   f"<td>{html.escape(row['statusText'])}</td></tr>" for row in summary["products"])
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            f"<title>XRT products: {name} (job {job_id})</title></head><body>"
-            f"<h1>XRT products for {name}</h1><p>JobID {job_id}</p>"
-            "<table><thead><tr><th>Product</th><th>Status code</th><th>Status</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table></body></html>\n")
+    rows = "".join(
+        f"<tr><td>{html.escape(row['product'])}</td><td>{html.escape(str(row['statusCode']))}</td>"
+        f"<td>{html.escape(row['statusText'])}</td></tr>"
+        for row in summary["products"]
+    )
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>XRT products: {name} (job {job_id})</title></head><body>"
+        f"<h1>XRT products for {name}</h1><p>JobID {job_id}</p>"
+        "<table><thead><tr><th>Product</th><th>Status code</th><th>Status</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></body></html>\n"
+    )

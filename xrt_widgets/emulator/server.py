@@ -17,9 +17,10 @@ import sys
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..protocol import ENDPOINTS, ENVELOPE_KEYS, refusal
 from .faults import FaultQueue
@@ -55,11 +56,17 @@ class EmulatorServer(ThreadingHTTPServer):
         self.in_flight = 0
         self.max_in_flight = 0
         self._connections: set = set()
-        answers = {"submit": store.submit, "status": store.check_status, "cancel": store.cancel,
-                   "list": store.list_jobs, "count": store.num_jobs}
+        answers = {
+            "submit": store.submit,
+            "status": store.check_status,
+            "cancel": store.cancel,
+            "list": store.list_jobs,
+            "count": store.num_jobs,
+        }
         #: endpoint path -> the store's method that answers it
-        self.routes: dict[str, Callable[[dict], dict]] = {ENDPOINTS[name].path: answer
-                                                         for name, answer in answers.items()}
+        self.routes: dict[str, Callable[[dict], dict]] = {
+            ENDPOINTS[name].path: answer for name, answer in answers.items()
+        }
         super().__init__(address, Handler)
 
     @contextmanager
@@ -96,10 +103,8 @@ class EmulatorServer(ThreadingHTTPServer):
         with self.count_lock:
             open_connections, self._connections = list(self._connections), set()
         for connection in open_connections:
-            try:
+            with suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -108,15 +113,17 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "UKSSDC-emulator/1.0"
     server: EmulatorServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by design
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     # -- writing ------------------------------------------------------------------------------
     def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
         reason = self.responses.get(status, ("",))[0]
-        head = (f"HTTP/1.1 {status} {reason}\r\nServer: {self.server_version}\r\n"
-                f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-                f"Connection: {'close' if self.close_connection else 'keep-alive'}\r\n\r\n")
+        head = (
+            f"HTTP/1.1 {status} {reason}\r\nServer: {self.server_version}\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+            f"Connection: {'close' if self.close_connection else 'keep-alive'}\r\n\r\n"
+        )
         self.wfile.write(head.encode("latin-1") + body)
 
     def _send_json(self, value: Any, status: int = 200) -> None:
@@ -130,16 +137,14 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         if reset:  # SO_LINGER 0: close with a RST rather than a FIN
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        try:
+        with suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR) if not reset else None
-        except OSError:
-            pass
 
     # -- reading ------------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         with self.server.handling():
             path = self.path.split("?", 1)[0]
-            page = JOB_PAGE.fullmatch(path[len(PREFIX):]) if path.startswith(PREFIX) else None
+            page = JOB_PAGE.fullmatch(path[len(PREFIX) :]) if path.startswith(PREFIX) else None
             if page is None:
                 self._html(405, "The UKSSDC API takes POST requests with a JSON body.")
                 return
@@ -186,7 +191,7 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:  # includes the timeout: the client has stopped sending
             pass
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         with self.server.handling():
             self._post()
 
@@ -194,7 +199,7 @@ class Handler(BaseHTTPRequestHandler):
         length, refused = self._body_length()
         raw = self.rfile.read(length) if length > 0 else b""
         path = self.path.split("?", 1)[0]
-        endpoint = path[len(PREFIX):] if path.startswith(PREFIX) else None
+        endpoint = path[len(PREFIX) :] if path.startswith(PREFIX) else None
         server = self.server
         route = server.routes.get(endpoint or "")
         try:
@@ -203,9 +208,14 @@ class Handler(BaseHTTPRequestHandler):
             body = None
         with server.count_lock:
             server.counts[endpoint or path] += 1
-            server.log.append({"endpoint": endpoint or path,
-                               "body": None if refused else body if body is not None else raw,
-                               "user_agent": self.headers.get("User-Agent", ""), "time": time.time()})
+            server.log.append(
+                {
+                    "endpoint": endpoint or path,
+                    "body": None if refused else body if body is not None else raw,
+                    "user_agent": self.headers.get("User-Agent", ""),
+                    "time": time.time(),
+                }
+            )
         if refused:
             self._refuse_body(refused)
             return
@@ -224,9 +234,13 @@ class Handler(BaseHTTPRequestHandler):
             self._html(status, params.get("body", "The server encountered an internal error."))
             return
         elif kind == "not_json":
-            self._send(200, params.get("body", "<html><body>Warning: mysqli_connect(): "
-                                                "Too many connections</body></html>").encode("utf-8"),
-                       "text/html")
+            self._send(
+                200,
+                params.get("body", "<html><body>Warning: mysqli_connect(): Too many connections</body></html>").encode(
+                    "utf-8"
+                ),
+                "text/html",
+            )
             return
         elif kind == "drop":
             self._drop()
@@ -274,8 +288,9 @@ class Handler(BaseHTTPRequestHandler):
             reply = params["func"](reply)
         if kind == "reset":
             data = json.dumps(reply).encode("utf-8")
-            head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(data)}\r\n\r\n").encode("latin-1")
+            head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode(
+                "latin-1"
+            )
             self.wfile.write(head + data[: max(1, len(data) // 2)])
             self.wfile.flush()
             self._drop(reset=True)
@@ -287,12 +302,13 @@ class Handler(BaseHTTPRequestHandler):
 # Each stops when the client goes away (a write fails), when the emulator stops (its connections are
 # shut down), or after ``seconds``, so a test that forgets one cannot leave a thread behind for ever.
 
+
 def _write_slowly(handler: Handler, data: bytes, interval: float, until: float) -> None:
     try:
         for i in range(len(data)):
             if time.monotonic() >= until:
                 break
-            handler.wfile.write(data[i:i + 1])
+            handler.wfile.write(data[i : i + 1])
             handler.wfile.flush()
             time.sleep(interval)
     except OSError:
@@ -303,8 +319,9 @@ def _write_slowly(handler: Handler, data: bytes, interval: float, until: float) 
 def _drip(handler: Handler, params: dict, body: bytes) -> None:
     interval = float(params.get("interval", 0.5))
     until = time.monotonic() + float(params.get("seconds", 60.0))
-    head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            "Connection: close\r\n\r\n").encode("latin-1")
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode("latin-1")
     if params.get("part", "body") == "headers":
         _write_slowly(handler, head + body, interval, until)
         return
@@ -332,8 +349,10 @@ def _endless(handler: Handler, params: dict) -> None:
     handler.close_connection = True
     chunk = f"{len(piece):x}\r\n".encode("latin-1") + piece + b"\r\n"
     try:
-        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        handler.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        )
         while time.monotonic() < until:
             handler.wfile.write(chunk)
             if interval:
@@ -363,12 +382,12 @@ def gzip_bomb(size: int) -> bytes:
 def _gzip_bomb(handler: Handler, params: dict) -> None:
     body = gzip_bomb(int(params.get("size", 1 << 30)))
     handler.close_connection = True
-    head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("latin-1")
-    try:
+    head = (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode("latin-1")
+    with suppress(OSError):
         handler.wfile.write(head + body)
-    except OSError:
-        pass
 
 
 def _stall(handler: Handler, params: dict) -> None:
@@ -377,5 +396,8 @@ def _stall(handler: Handler, params: dict) -> None:
 
 
 _SLOW_KINDS: dict[str, Callable[[Handler, dict], None]] = {
-    "continue": _continue, "endless": _endless, "gzip_bomb": _gzip_bomb, "stall": _stall,
+    "continue": _continue,
+    "endless": _endless,
+    "gzip_bomb": _gzip_bomb,
+    "stall": _stall,
 }

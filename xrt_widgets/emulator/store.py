@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from ..products import PRODUCTS, resolve
 from ..protocol import API_VERSION, ok_reply, refusal
@@ -71,8 +71,11 @@ DEMO_DURATIONS: dict[str, tuple[float, float, float]] = {
 
 STEPS: dict[str, list] = {
     "lc": ["Identifying snapshots", ("Extracting events", ["WT mode", "PC mode"]), "Binning the light curve"],
-    "spec": ["Identifying snapshots", ("Extracting spectra", ["WT mode", ("PC mode", ["Source", "Background"])]),
-             "Fitting"],
+    "spec": [
+        "Identifying snapshots",
+        ("Extracting spectra", ["WT mode", ("PC mode", ["Source", "Background"])]),
+        "Fitting",
+    ],
     "psf": ["Selecting data", "Centroiding", "Astrometric check"],
     "enh": ["Selecting data", "Aligning with UVOT", "Combining"],
     "xastrom": ["Matching 2MASS sources", "Fitting the offset"],
@@ -91,9 +94,9 @@ class ProductJob:
     short: str
     t0: float
     durations: tuple[float, float, float]
-    cancelled_at: Optional[float] = None
-    forced: Optional[int] = None
-    forced_at: Optional[float] = None
+    cancelled_at: float | None = None
+    forced: int | None = None
+    forced_at: float | None = None
     outcome: int = 4
     texts: dict[str, str] = field(default_factory=dict)
 
@@ -130,8 +133,16 @@ class JobStore:
         job either way.
     """
 
-    def __init__(self, clock: Clock, *, durations: Optional[dict] = None, users=None,
-                 state_file: Optional[str] = None, first_job_id: int = 1001, string_job_ids: bool = False) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        durations: dict | None = None,
+        users=None,
+        state_file: str | None = None,
+        first_job_id: int = 1001,
+        string_job_ids: bool = False,
+    ) -> None:
         self.string_job_ids = string_job_ids
         self.clock = clock
         self.durations = dict(DEFAULT_DURATIONS)
@@ -150,14 +161,14 @@ class JobStore:
             self._load()
 
     # -- state ------------------------------------------------------------------------------
-    def status_of(self, job: Job, short: str, now: Optional[float] = None) -> Optional[int]:
+    def status_of(self, job: Job, short: str, now: float | None = None) -> int | None:
         """The build status of product ``short`` of ``job`` at ``now``."""
         if short not in job.products:
             return None
         now = self.clock.now() if now is None else now
         return self._phase(job, job.products[short], now)[0]
 
-    def _finish_time(self, job: Job, prod: ProductJob, now: float) -> Optional[float]:
+    def _finish_time(self, job: Job, prod: ProductJob, now: float) -> float | None:
         """When ``prod`` became (or will become) complete; None if it never will."""
         if prod.forced is not None:
             return prod.forced_at if prod.forced == 4 else None
@@ -169,7 +180,7 @@ class JobStore:
             return None if psf_done is None else max(psf_done, prod.t0 + req + que) + run
         return prod.t0 + req + que + run
 
-    def _phase(self, job: Job, prod: ProductJob, now: float) -> tuple[Optional[int], float, float]:
+    def _phase(self, job: Job, prod: ProductJob, now: float) -> tuple[int | None, float, float]:
         """(status, seconds running so far, fraction of the run done)."""
         if prod.forced is not None:
             return prod.forced, 0.0, 1.0
@@ -219,21 +230,24 @@ class JobStore:
 
         progress = {"GotProgress": 1, "ProgressSteps": build(steps, 0.0, 1.0), "TimeRunning": _hms(running)}
         progress["PreProgress"] = prod.texts.get(
-            "PreProgress", f"Using <em>all</em> observations of target <code>{job.pars.get('targ', '?')}</code>")
+            "PreProgress", f"Using <em>all</em> observations of target <code>{job.pars.get('targ', '?')}</code>"
+        )
         return progress
 
     # -- helpers ------------------------------------------------------------------------------
-    def _user_error(self, body: dict) -> Optional[dict]:
+    def _user_error(self, body: dict) -> dict | None:
         user = body.get("UserID")
         if not isinstance(user, str) or not user.strip():
             return refusal("No UserID was supplied.")
         registered = ("@" in user) if self.users is None else (user in self.users)
         if not registered:
-            return refusal(f"The user {user} is not registered for API access; "
-                               "register at https://www.swift.ac.uk/user_objects/register.php")
+            return refusal(
+                f"The user {user} is not registered for API access; "
+                "register at https://www.swift.ac.uk/user_objects/register.php"
+            )
         return None
 
-    def _owned_job(self, body: dict) -> tuple[Optional[Job], Optional[dict]]:
+    def _owned_job(self, body: dict) -> tuple[Job | None, dict | None]:
         err = self._user_error(body)
         if err:
             return None, err
@@ -276,8 +290,9 @@ class JobStore:
                 return err
             shorts = [p.short for p in PRODUCTS if body.get(p.flag) in (1, True, "1", "yes")]
             if not shorts:
-                return refusal("No products were requested: set at least one of "
-                                   + ", ".join(p.flag for p in PRODUCTS) + " to 1.")
+                return refusal(
+                    "No products were requested: set at least one of " + ", ".join(p.flag for p in PRODUCTS) + " to 1."
+                )
             problems = []
             if not str(body.get("name", "")).strip():
                 problems.append("name: a name for the object is required")
@@ -288,8 +303,10 @@ class JobStore:
             if needs_position and ("RA" not in body or "Dec" not in body) and body.get("getCoords") not in (1, True):
                 problems.append("RA, Dec: a position is required, or set getCoords")
             if problems:
-                return refusal("Your request could not be processed because some parameters are invalid.",
-                                   listErr=[{"label": "Global parameters", "list": problems}])
+                return refusal(
+                    "Your request could not be processed because some parameters are invalid.",
+                    listErr=[{"label": "Global parameters", "list": problems}],
+                )
             job = self.add_job(body["UserID"], shorts, name=str(body.get("name")), pars=job_pars(body))
             return ok_reply(JobID=self.reply_id(job.job_id), URL=self.job_url(job.job_id), jobPars=job.pars)
 
@@ -302,7 +319,7 @@ class JobStore:
     def job_url(self, job_id: int) -> str:
         return f"{self.base_url}/tprods/USERPROD_{job_id}"
 
-    def job_summary(self, job_id: int) -> Optional[dict]:
+    def job_summary(self, job_id: int) -> dict | None:
         """What a job's web page shows: ``{"name", "products": [{"product", "statusCode", "statusText"}]}``.
 
         None if there is no such job.
@@ -315,8 +332,13 @@ class JobStore:
             rows = []
             for short, prod in job.products.items():
                 status = self._phase(job, prod, now)[0]
-                rows.append({"product": resolve(short).long, "statusCode": status,
-                             "statusText": prod.texts.get("statusText", STATUS_TEXTS.get(status, "Unknown"))})
+                rows.append(
+                    {
+                        "product": resolve(short).long,
+                        "statusCode": status,
+                        "statusText": prod.texts.get("statusText", STATUS_TEXTS.get(status, "Unknown")),
+                    }
+                )
             return {"name": job.name, "products": rows}
 
     def check_status(self, body: dict) -> dict:
@@ -332,17 +354,22 @@ class JobStore:
             for short in self.named_products(body.get("what", "")):
                 prod = job.products.get(short)
                 if prod is None:
-                    reply[short] = {"statusCode": None, "statusText": STATUS_TEXTS[None],
-                                    "progress": {"GotProgress": 2}}
+                    reply[short] = {
+                        "statusCode": None,
+                        "statusText": STATUS_TEXTS[None],
+                        "progress": {"GotProgress": 2},
+                    }
                     continue
                 status = self._phase(job, prod, now)[0]
                 progress = self._progress(job, prod, now) if short in want_prog else {"GotProgress": 0}
-                reply[short] = {"statusCode": status,
-                                "statusText": prod.texts.get("statusText", STATUS_TEXTS.get(status, "Unknown")),
-                                "progress": progress}
+                reply[short] = {
+                    "statusCode": status,
+                    "statusText": prod.texts.get("statusText", STATUS_TEXTS.get(status, "Unknown")),
+                    "progress": progress,
+                }
             return reply
 
-    def cancel(self, body: dict, forced_codes: Optional[dict] = None) -> dict:
+    def cancel(self, body: dict, forced_codes: dict | None = None) -> dict:
         """``canceljob.php``. ``forced_codes`` (short -> 3 or 4) comes from fault injection."""
         forced_codes = forced_codes or {}
         with self._lock:
@@ -385,12 +412,16 @@ class JobStore:
             err = self._user_error(body)
             if err:
                 return err
-            jobs = sorted((j for j in self.jobs.values() if j.user == body["UserID"]),
-                          key=lambda j: (j.submitted, j.job_id), reverse=True)
+            jobs = sorted(
+                (j for j in self.jobs.values() if j.user == body["UserID"]),
+                key=lambda j: (j.submitted, j.job_id),
+                reverse=True,
+            )
             listed = []
             for job in jobs:
                 entry: dict[str, Any] = {
-                    "JobID": self.reply_id(job.job_id), "Name": job.name,
+                    "JobID": self.reply_id(job.job_id),
+                    "Name": job.name,
                     "DateSubmitted": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(job.submitted)),
                 }
                 for p in PRODUCTS:
@@ -408,28 +439,35 @@ class JobStore:
                 return err
             now = self.clock.now()
             active = sum(
-                1 for j in self.jobs.values()
+                1
+                for j in self.jobs.values()
                 if j.user == body["UserID"]
                 and any(self._phase(j, p, now)[0] in CANCELLABLE for p in j.products.values())
             )
             return ok_reply(numJobs=active)
 
     # -- direct control, for tests and demos ------------------------------------------------------
-    def add_job(self, user: str, products, *, name: str = "Emulated target", pars: Optional[dict] = None,
-                age: float = 0.0) -> Job:
+    def add_job(
+        self, user: str, products, *, name: str = "Emulated target", pars: dict | None = None, age: float = 0.0
+    ) -> Job:
         """Create a job directly (as if ``user`` had submitted it ``age`` seconds ago)."""
         with self._lock:
             now = self.clock.now() - age
             shorts = [resolve(p).short for p in products]
-            job = Job(self._next_id, user, name, now,
-                      {s: ProductJob(s, now, self.durations[s]) for s in shorts},
-                      pars if pars is not None else {"name": name})
+            job = Job(
+                self._next_id,
+                user,
+                name,
+                now,
+                {s: ProductJob(s, now, self.durations[s]) for s in shorts},
+                pars if pars is not None else {"name": name},
+            )
             self.jobs[job.job_id] = job
             self._next_id += 1
             self._save()
             return job
 
-    def set_status(self, job_id: int, product: str, status: Optional[int]) -> None:
+    def set_status(self, job_id: int, product: str, status: int | None) -> None:
         """Force a product's build status from now on (``None`` undoes it), until a cancel succeeds."""
         with self._lock:
             prod = self.jobs[job_id].products[resolve(product).short]
@@ -453,11 +491,21 @@ class JobStore:
     def _save(self) -> None:
         if not self.state_file:
             return
-        data = {"next_id": self._next_id, "jobs": [
-            {"job_id": j.job_id, "user": j.user, "name": j.name, "submitted": j.submitted, "pars": j.pars,
-             "has_prod": j.has_prod,
-             "products": [vars(p) | {"durations": list(p.durations)} for p in j.products.values()]}
-            for j in self.jobs.values()]}
+        data = {
+            "next_id": self._next_id,
+            "jobs": [
+                {
+                    "job_id": j.job_id,
+                    "user": j.user,
+                    "name": j.name,
+                    "submitted": j.submitted,
+                    "pars": j.pars,
+                    "has_prod": j.has_prod,
+                    "products": [vars(p) | {"durations": list(p.durations)} for p in j.products.values()],
+                }
+                for j in self.jobs.values()
+            ],
+        }
         tmp = f"{self.state_file}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(data, fh)
@@ -473,5 +521,6 @@ class JobStore:
                 p = dict(p)
                 p["durations"] = tuple(p["durations"])
                 prods[p["short"]] = ProductJob(**p)
-            self.jobs[j["job_id"]] = Job(j["job_id"], j["user"], j["name"], j["submitted"], prods, j["pars"],
-                                         j.get("has_prod", True))
+            self.jobs[j["job_id"]] = Job(
+                j["job_id"], j["user"], j["name"], j["submitted"], prods, j["pars"], j.get("has_prod", True)
+            )
