@@ -13,10 +13,11 @@ import json
 import pytest
 import swifttools.ukssdc.xrt_prods as st
 
-from support import USER, swifttools_request
 from xrt_widgets.adapter import RequestAdapter
 from xrt_widgets.client import DEFAULT_BASE_URL
 from xrt_widgets.swift_compat import TESTED_SWIFTTOOLS, raised_after_sending, watch_reply
+
+from support import USER, swifttools_request
 
 
 def test_this_swifttools_is_one_the_matrix_tests():

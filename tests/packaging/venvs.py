@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -42,12 +43,28 @@ def run(cmd: list[str], *, cwd: Path, timeout: float, env: dict[str, str] | None
 
 def make_venv(path: Path, *requirements: str, resolution: str = "highest", timeout: float = 300) -> Path:
     """A new venv at ``path`` with ``requirements`` installed by uv; returns its Python."""
-    uv = uv_binary()
-    run([uv, "venv", "-q", "--python", sys.executable, str(path)], cwd=path.parent, timeout=60)
+    run([uv_binary(), "venv", "-q", "--python", sys.executable, str(path)], cwd=path.parent, timeout=60)
     python = path / "bin" / "python"
-    run(
-        [uv, "pip", "install", "-q", "--python", str(python), f"--resolution={resolution}", *requirements],
-        cwd=path.parent,
-        timeout=timeout,
-    )
+    install(python, *requirements, resolution=resolution, timeout=timeout)
     return python
+
+
+def install(python: Path, *requirements: str, resolution: str = "highest", timeout: float = 300) -> None:
+    """Install ``requirements`` into the venv of ``python`` with uv (``resolution``: uv's ``--resolution``)."""
+    cmd = [uv_binary(), "pip", "install", "-q", "--python", str(python), f"--resolution={resolution}"]
+    run([*cmd, *requirements], cwd=python.parent, timeout=timeout)
+
+
+def installed_versions(python: Path, names: list[str]) -> dict[str, str]:
+    """Name -> version of each of ``names`` installed in the venv of ``python`` (absent ones left out)."""
+    code = (
+        "import importlib.metadata as m, json, sys\n"
+        "found = {}\n"
+        "for name in sys.argv[1:]:\n"
+        "    try:\n"
+        "        found[name] = m.version(name)\n"
+        "    except m.PackageNotFoundError:\n"
+        "        pass\n"
+        "print(json.dumps(found))"
+    )
+    return json.loads(run([str(python), "-c", code, *names], cwd=python.parent, timeout=60))

@@ -40,8 +40,24 @@ def test_a_package_without_its_notebooks_says_so(tmp_path):
     assert not (tmp_path / "work").exists()
 
 
-def test_an_unknown_notebook_name_is_refused_before_any_server_starts(tmp_path, capsys):
+@pytest.fixture
+def server_installed(monkeypatch):
+    """As if JupyterLab and Voila were installed (the demo looks them up, and imports them only in the server)."""
+    found = demo.importlib.util.find_spec
+    monkeypatch.setattr(
+        demo.importlib.util, "find_spec", lambda name: object() if name in ("jupyterlab", "voila") else found(name)
+    )
+
+
+def test_an_unknown_notebook_name_is_refused_before_any_server_starts(tmp_path, capsys, server_installed):
     assert demo.main(["--dir", str(tmp_path), "--notebook", "nope.ipynb"]) == 2
     err = capsys.readouterr().err
     assert "nope.ipynb does not exist" in err and "cancel_demo.ipynb" in err
     assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == SHIPPED
+
+
+def test_without_the_demo_extra_it_says_what_to_install_and_copies_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(demo.importlib.util, "find_spec", lambda name: None)
+    assert demo.main(["--dir", str(tmp_path / "work"), "--voila"]) == 2
+    assert "voila is not installed" in capsys.readouterr().err
+    assert not (tmp_path / "work").exists()
