@@ -1,7 +1,8 @@
 # The project's commands. Each target bootstraps its own virtual environment.
-#   make demo        the panel in JupyterLab against a local UKSSDC emulator
+#   make demo        the panel in JupyterLab against a local UKSSDC emulator; the notebooks are
+#                    copied into ./xrt_widgets_demo (kept between runs), as python -m xrt_widgets.demo does
 #   make demo-voila  the same notebook served as an app by Voila
-#   make test        every test: unit, emulator, widget, notebook and browser
+#   make test        every test: unit, emulator, widget, notebook, browser, the wheel and the version matrix
 #   make unit        the unit tests only (no network, a few seconds)
 #   make bench       the benchmarks, side by side with swifttools
 
