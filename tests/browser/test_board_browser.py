@@ -12,7 +12,6 @@ the board's Python state.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import nbformat
@@ -76,6 +75,11 @@ ROW_IDS_JS = """sel => [...document.querySelectorAll(sel)].map(
     r => +[...r.classList].find(c => /^xrtw-job-\\d+$/.test(c)).slice('xrtw-job-'.length))"""
 
 
+TICKED_JS = """sel => [...document.querySelectorAll(sel)]
+    .filter(r => r.querySelector("input[type='checkbox']").checked)
+    .map(r => +[...r.classList].find(c => /^xrtw-job-\\d+$/.test(c)).slice('xrtw-job-'.length))"""
+
+
 def kernel(page, code: str):
     """Run ``code`` in the kernel; return what it prints, parsed as JSON when it is."""
     reply = page.evaluate(EXECUTE_JS, code)
@@ -118,6 +122,40 @@ def wait_rows(page, ids: list[int]) -> None:
         raise
 
 
+def wait_every_row(page, ids: list[int], *, status: str = "", contains: tuple = (), lacks: tuple = ()) -> None:
+    """Wait until the row of each job in ``ids`` is shown with class ``xrtw-status-<status>`` (if given), every
+    text of ``contains`` and none of ``lacks`` (one check in the page for all rows, each animation frame)."""
+    check = """([sel, ids, cls, contains, lacks]) => ids.map(id => {
+        const r = document.querySelector(sel + '.xrtw-job-' + id);
+        if (!r) return id + ': not shown';
+        const text = r.textContent;
+        if (cls && !r.classList.contains(cls)) return id + ': ' + r.className;
+        const missing = contains.filter(t => !text.includes(t)), extra = lacks.filter(t => text.includes(t));
+        return missing.length || extra.length ? id + ': ' + text : '';
+    }).filter(Boolean)"""
+    arg = [ROWS, ids, f"xrtw-status-{status}" if status else "", list(contains), list(lacks)]
+    try:
+        page.wait_for_function(f"arg => ({check})(arg).length === 0", arg=arg, timeout=30_000, polling="raf")
+    except Exception:
+        assert page.evaluate(check, arg) == []  # says which rows are not as expected
+        raise
+
+
+def ticked_ids(page) -> list[int]:
+    """The jobs whose tick box is checked on the page shown."""
+    return page.evaluate(TICKED_JS, ROWS)
+
+
+def wait_ticked(page, ids: list[int]) -> None:
+    """Wait until exactly the jobs ``ids`` are ticked on the page shown."""
+    try:
+        page.wait_for_function(f"([sel, ids]) => JSON.stringify(({TICKED_JS})(sel)) === JSON.stringify(ids)",
+                               arg=[ROWS, ids], timeout=30_000)
+    except Exception:
+        assert ticked_ids(page) == ids
+        raise
+
+
 def job_row(page, job: int):
     return page.locator(f"{BOARD} .xrtw-job-{job}")
 
@@ -151,7 +189,9 @@ def background(locator) -> str:
     return locator.evaluate("e => getComputedStyle(e).backgroundColor")
 
 
-def test_paging_newer_older_and_page_size(page, lab_server, open_lab_notebook, tmp_path, artifacts_dir):
+def test_paging_then_filters(page, lab_server, open_lab_notebook, tmp_path, artifacts_dir):
+    """Newer/Older and the page label; then "unfinished only", "cancellable only", the text filter by name and by
+    JobID; then the page size. One Lab server for all of it (each server costs seconds)."""
     lab, newest = open_board(page, lab_server, open_lab_notebook, tmp_path, SIXTY, rows=25)
     label = page.locator(f"{BOARD} .xrtw-page-label")
     newer, older = (page.locator(f"{BOARD} button.xrtw-board-{n}") for n in ("prev", "next"))
@@ -159,9 +199,10 @@ def test_paging_newer_older_and_page_size(page, lab_server, open_lab_notebook, t
     wait_rows(page, newest[:25])
     expect(newer).to_be_disabled()
     # never asked: every product of every row says so, none is shown finished
-    for summary in page.locator(f"{ROWS} .xrtw-job-summary").all():
-        expect(summary).to_contain_text("not asked")
-        assert summary.inner_text().count("not asked") == 3
+    wait_every_row(page, newest[:25], status="not-checked", contains=("not asked",))
+    summaries = page.evaluate("sel => [...document.querySelectorAll(sel)].map(e => e.textContent)",
+                              f"{ROWS} .xrtw-job-summary")
+    assert [text.count("not asked") for text in summaries] == [3] * 25, summaries[:2]
 
     older.click()
     expect(label).to_contain_text("Jobs 26-50 of 60 · page 2 of 3")
@@ -175,8 +216,52 @@ def test_paging_newer_older_and_page_size(page, lab_server, open_lab_notebook, t
     newer.click()
     expect(label).to_contain_text("Jobs 26-50 of 60 · page 2 of 3")
     wait_rows(page, newest[25:50])
+    newer.click()
+    wait_rows(page, newest[:25])
 
-    # 50 a page: the first job shown (the 26th) stays on the page, which is now the first of two
+    # filters. The first refresh asks the page, then looks further until the active count (3) is found.
+    running = [newest[k] for k in (3, 30, 55)]
+    refresh_and_wait(page)
+    wait_every_row(page, [running[0]], status="running", contains=("Running",), lacks=("not asked",))
+    wait_every_row(page, [j for j in newest[:25] if j != running[0]], status="complete", lacks=("not asked",))
+    unfinished = page.locator(f"{BOARD} .xrtw-filter-unfinished input[type='checkbox']")
+    unfinished.check()
+    expect(label).to_contain_text("Jobs 1-3 of 3 shown (of 60 listed)")
+    wait_rows(page, running)
+    wait_every_row(page, running, status="running", contains=("Running",))
+    assert kernel(page, "print(json.dumps([board.only_unfinished, board.page_jobs()]))") == [True, running]
+    unfinished.uncheck()
+    expect(label).to_contain_text("Jobs 1-25 of 60 · page 1 of 3")
+    wait_rows(page, newest[:25])
+    cancellable = page.locator(f"{BOARD} .xrtw-filter-cancellable input[type='checkbox']")
+    cancellable.check()
+    wait_rows(page, running)
+    cancellable.uncheck()
+    wait_rows(page, newest[:25])
+
+    text = page.locator(f"{BOARD} .xrtw-filter-text input")
+    text.fill("grb 221009")  # any case; applied on Enter
+    page.wait_for_timeout(300)
+    wait_rows(page, newest[:25])
+    text.press("Enter")
+    expect(label).to_contain_text("Jobs 1-1 of 1 shown (of 60 listed)")
+    wait_rows(page, [newest[12]])
+    expect(job_row(page, newest[12])).to_contain_text("GRB 221009A")
+    second_page_job = newest[40]  # a JobID that is on the second page without the filter
+    text.fill(str(second_page_job))
+    text.press("Enter")
+    wait_rows(page, [second_page_job])
+    assert kernel(page, "print(json.dumps([board.text_filter, board.page_jobs()]))") == [
+        str(second_page_job), [second_page_job]]
+    page.locator(BOARD).first.screenshot(path=str(artifacts_dir / "board-paging-filters.png"))
+    text.fill("")
+    text.press("Enter")
+    expect(label).to_contain_text("Jobs 1-25 of 60 · page 1 of 3")
+    wait_rows(page, newest[:25])
+
+    # 50 a page, from the second page: the first job shown (the 26th) stays on the page, now the first of two
+    older.click()
+    wait_rows(page, newest[25:50])
     page.locator(f"{BOARD} .xrtw-page-size select").select_option("50")
     expect(label).to_contain_text("Jobs 1-50 of 60 · page 1 of 2")
     wait_rows(page, newest[:50])
@@ -184,60 +269,13 @@ def test_paging_newer_older_and_page_size(page, lab_server, open_lab_notebook, t
     expect(label).to_contain_text("Jobs 51-60 of 60 · page 2 of 2")
     wait_rows(page, newest[50:])
     assert kernel(page, "print(json.dumps([board.page, board.page_size]))") == [1, 50]
-    page.locator(BOARD).first.screenshot(path=str(artifacts_dir / "board-paging.png"))
     no_rate_exceeded(lab)
 
 
-def test_filters_unfinished_cancellable_and_text(page, lab_server, open_lab_notebook, tmp_path, artifacts_dir):
-    lab, newest = open_board(page, lab_server, open_lab_notebook, tmp_path, SIXTY, rows=25)
-    running = [newest[k] for k in (3, 30, 55)]
-    label = page.locator(f"{BOARD} .xrtw-page-label")
-    # the first refresh asks the page, then looks further until the active count (3) is found
-    refresh_and_wait(page)
-    for job in newest[:25]:
-        expect(job_row(page, job)).not_to_contain_text("not asked")
-    expect(job_row(page, running[0])).to_have_class(re.compile(r"\bxrtw-status-running\b"))
-    expect(job_row(page, newest[0])).to_have_class(re.compile(r"\bxrtw-status-complete\b"))
-
-    page.locator(f"{BOARD} .xrtw-filter-unfinished input[type='checkbox']").check()
-    expect(label).to_contain_text("Jobs 1-3 of 3 shown (of 60 listed)")
-    wait_rows(page, running)
-    for job in running:
-        expect(job_row(page, job)).to_contain_text("Running")
-    assert kernel(page, "print(json.dumps([board.only_unfinished, board.page_jobs()]))") == [True, running]
-    page.locator(f"{BOARD} .xrtw-filter-unfinished input[type='checkbox']").uncheck()
-    expect(label).to_contain_text("Jobs 1-25 of 60 · page 1 of 3")
-    wait_rows(page, newest[:25])
-
-    page.locator(f"{BOARD} .xrtw-filter-cancellable input[type='checkbox']").check()
-    wait_rows(page, running)
-    page.locator(f"{BOARD} .xrtw-filter-cancellable input[type='checkbox']").uncheck()
-    wait_rows(page, newest[:25])
-
-    text = page.locator(f"{BOARD} .xrtw-filter-text input")
-    text.fill("grb 221009")  # any case; applied on Enter
-    wait_rows(page, newest[:25])
-    text.press("Enter")
-    expect(label).to_contain_text("Jobs 1-1 of 1 shown (of 60 listed)")
-    wait_rows(page, [newest[12]])
-    expect(job_row(page, newest[12])).to_contain_text("GRB 221009A")
-
-    second_page_job = newest[40]  # a JobID that is on the second page without the filter
-    text.fill(str(second_page_job))
-    text.press("Enter")
-    wait_rows(page, [second_page_job])
-    assert kernel(page, "print(json.dumps([board.text_filter, board.page_jobs()]))") == [
-        str(second_page_job), [second_page_job]]
-    page.locator(BOARD).first.screenshot(path=str(artifacts_dir / "board-filters.png"))
-    text.fill("")
-    text.press("Enter")
-    expect(label).to_contain_text("Jobs 1-25 of 60 · page 1 of 3")
-    wait_rows(page, newest[:25])
-    no_rate_exceeded(lab)
-
-
-def test_ticks_stay_across_pages_and_select_unfinished_reaches_every_page(page, lab_server, open_lab_notebook,
-                                                                          tmp_path, artifacts_dir):
+def test_ticks_across_pages_then_bulk_cancel_on_two_pages(page, lab_server, open_lab_notebook, tmp_path,
+                                                          artifacts_dir):
+    """Ticks survive page changes; "Select unfinished" ticks on every page; a bulk cancel of jobs on two pages
+    names them, turns each row to the cancelled colour, and the emulator says -4."""
     lab, newest = open_board(page, lab_server, open_lab_notebook, tmp_path, SIXTY, rows=25)
     label = page.locator(f"{BOARD} .xrtw-page-label")
     first, second = [newest[1], newest[7]], [newest[33]]
@@ -245,54 +283,36 @@ def test_ticks_stay_across_pages_and_select_unfinished_reaches_every_page(page, 
         tick_box(page, job).check()
     click(page, "next")
     wait_rows(page, newest[25:50])
-    for job in newest[25:50]:
-        expect(tick_box(page, job)).not_to_be_checked()  # the reused rows did not keep page 1's ticks
+    wait_ticked(page, [])  # the reused rows did not keep page 1's ticks
     tick_box(page, second[0]).check()
     expect(label).to_contain_text("3 jobs ticked")
     click(page, "prev")
     wait_rows(page, newest[:25])
-    for job in newest[:25]:
-        if job in first:
-            expect(tick_box(page, job)).to_be_checked()
-        else:
-            expect(tick_box(page, job)).not_to_be_checked()
+    wait_ticked(page, first)
     assert kernel(page, "print(json.dumps(board.selected_jobs))") == first + second
-
     click(page, "select-none")
-    for job in first:
-        expect(tick_box(page, job)).not_to_be_checked()
+    wait_ticked(page, [])
     assert kernel(page, "print(json.dumps(board.selected_jobs))") == []
 
     # once a refresh has found the three running jobs, "Select unfinished" ticks them on every page
     refresh_and_wait(page)
-    running = [newest[k] for k in (3, 30, 55)]
+    on_first, on_second, left = running = [newest[k] for k in (3, 30, 55)]
     click(page, "select-unfinished")
     expect(label).to_contain_text("3 jobs ticked")
-    expect(tick_box(page, running[0])).to_be_checked()
-    for job in newest[:25]:
-        if job != running[0]:
-            expect(tick_box(page, job)).not_to_be_checked()
-    page.locator(BOARD).first.screenshot(path=str(artifacts_dir / "board-selection.png"))
-    for page_index, job in ((1, running[1]), (2, running[2])):
+    wait_ticked(page, [on_first])
+    for page_index, job in ((1, on_second), (2, left)):
         click(page, "next")
         expect(label).to_contain_text(f"page {page_index + 1} of 3")
-        expect(tick_box(page, job)).to_be_checked()
+        wait_ticked(page, [job])
     assert kernel(page, "print(json.dumps(board.selected_jobs))") == running
-    no_rate_exceeded(lab)
 
-
-def test_bulk_cancel_of_jobs_on_two_pages(page, lab_server, open_lab_notebook, tmp_path, artifacts_dir):
-    lab, newest = open_board(page, lab_server, open_lab_notebook, tmp_path, SIXTY, rows=25)
-    on_first, on_second, left = newest[3], newest[30], newest[55]
-    refresh_and_wait(page)
-    tick_box(page, on_first).check()
-    click(page, "next")
-    wait_rows(page, newest[25:50])
-    tick_box(page, on_second).check()
+    # bulk cancel of the two jobs ticked on pages 1 and 2
+    tick_box(page, left).uncheck()
+    expect(label).to_contain_text("2 jobs ticked")
     click(page, "cancel")
     bar = page.locator(f"{BOARD} .xrtw-board-confirm-bar")
     expect(bar).to_be_visible()
-    # the confirmation names both jobs (name and JobID) and the products it would cancel
+    # the confirmation names both jobs (name and JobID) and the product it would cancel in each
     expect(bar).to_contain_text("Cancel 2 products in 2 jobs?")
     for job in (on_first, on_second):
         name = kernel(page, f"print(board.entries[{job}].info['Name'])")
@@ -302,15 +322,14 @@ def test_bulk_cancel_of_jobs_on_two_pages(page, lab_server, open_lab_notebook, t
                                                                          timeout=30_000)
     cancelled = rgb(codes.CANCEL_RESULT[1].colour)
     assert cancelled == rgb(codes.CANCEL_CODE[0].colour)  # the colour of a cancelled product
-    expect(job_row(page, on_second)).to_have_class(re.compile(r"\bxrtw-status-ok\b"))
-    expect(job_row(page, on_second)).to_contain_text("Cancelled")
-    assert background(job_row(page, on_second)) == cancelled
-    page.locator(BOARD).first.screenshot(path=str(artifacts_dir / "board-bulk-cancel.png"))
-    click(page, "prev")
-    wait_rows(page, newest[:25])
-    expect(job_row(page, on_first)).to_have_class(re.compile(r"\bxrtw-status-ok\b"))
-    expect(job_row(page, on_first)).to_contain_text("Cancelled")
-    assert background(job_row(page, on_first)) == cancelled
+    wait_every_row(page, [left], status="running", contains=("Running",))  # not ticked: not cancelled
+    assert background(job_row(page, left)) != cancelled
+    for job, button in ((on_second, "prev"), (on_first, "prev")):
+        click(page, button)
+        wait_every_row(page, [job], status="ok", contains=("Cancelled",))
+        assert background(job_row(page, job)) == cancelled
+        if job == on_second:
+            page.locator(BOARD).first.screenshot(path=str(artifacts_dir / "board-selection-bulk-cancel.png"))
     assert background(job_row(page, newest[0])) != cancelled
     assert kernel(page, f"print(json.dumps([emu.status(j, 'LightCurve') for j in ({on_first}, {on_second}, {left})]"
                         f" + [emu.request_count('cancel')]))") == [-4, -4, 3, 2]
@@ -325,16 +344,11 @@ def test_five_thousand_jobs_every_row_of_the_page_shows_its_status(page, lab_ser
     expect(page.locator(f"{BOARD} .xrtw-page-label")).to_contain_text("Jobs 1-25 of 5000 · page 1 of 200")
     wait_rows(page, newest[:25])
     refresh_and_wait(page)
-    for job in newest[:25]:
-        expect(job_row(page, job)).to_have_class(re.compile(r"\bxrtw-status-running\b"))
-        expect(job_row(page, job)).not_to_contain_text("not asked")
-        expect(job_row(page, job).locator(".xrtw-job-summary")).to_contain_text(re.compile(r"LightCurve.*Running"))
+    wait_every_row(page, newest[:25], status="running", contains=("LightCurve", "Running"), lacks=("not asked",))
     # every job finishes; one refresh updates every visible row
     kernel(page, "emu.advance(10_000)")
     refresh_and_wait(page)
-    for job in newest[:25]:
-        expect(job_row(page, job)).to_have_class(re.compile(r"\bxrtw-status-complete\b"))
-        expect(job_row(page, job)).not_to_contain_text("Running")
+    wait_every_row(page, newest[:25], status="complete", contains=("Complete",), lacks=("Running", "not asked"))
     shown = page.evaluate("""sel => [...document.querySelectorAll(sel)].map(r => r.textContent)""",
                           f"{ROWS} .xrtw-job-summary")
     assert len(shown) == 25 and all(text.count("Complete") == 3 for text in shown), shown[:3]
