@@ -50,7 +50,7 @@ class RequestAdapter:
         self.kind = "swifttools" if module.startswith("swifttools") else "xrt_widgets"
         #: After :meth:`cancel`: long name -> ``{"server": answer, "note": why}`` for each product
         #: returned with another outcome than the server's own answer (a lost reply, reconciled).
-        self.last_reconciled: dict[str, dict] = {}
+        self.last_reconciled: dict[str, dict[str, Any]] = {}
 
     @property
     def products(self) -> list[str]:
@@ -71,7 +71,8 @@ class RequestAdapter:
         try:
             return parse_job_id(job_id)
         except ValueError:
-            return job_id
+            shown: int | None = job_id  # not plainly a JobID: shown as it is
+            return shown
 
     @property
     def submit_error(self) -> str | None:
@@ -106,7 +107,7 @@ class RequestAdapter:
             request tells no base URL.
         """
         transport = getattr(self.request, "transport", None)
-        if callable(getattr(transport, "url_for", None)):
+        if transport is not None and callable(getattr(transport, "url_for", None)):
             url = transport.url_for(endpoint)
         else:
             base = getattr(self.request, "_baseURL", None)
@@ -138,7 +139,7 @@ class RequestAdapter:
         entries = since(number) if callable(since) else []
         return entries if isinstance(entries, list) else []
 
-    def _reconciled_since(self, number: int) -> dict[str, dict]:
+    def _reconciled_since(self, number: int) -> dict[str, dict[str, Any]]:
         """The server's answer and the note for each product the newest cancel after ``number`` reconciled."""
         for entry in reversed(self._exchanges_since(number)):
             if not isinstance(entry, dict) or entry.get("number", 0) <= number:
@@ -200,7 +201,7 @@ class RequestAdapter:
             return None, self._failure(endpoint, f"{type(exc).__name__}: {exc}")
         return result, self._wrong_job(endpoint, result, watch.reply)
 
-    def _wrong_job(self, endpoint: str, result: Any, reply: dict | None) -> str | None:
+    def _wrong_job(self, endpoint: str, result: Any, reply: dict[str, Any] | None) -> str | None:
         """Why swifttools' ``result`` cannot be trusted as an answer about this job, or None when it can.
 
         Ours checks the reply's JobID itself; swifttools does not, so the
@@ -274,7 +275,7 @@ class RequestAdapter:
         for name in asked:
             entry = per.get(name)
             code = entry.get("code") if isinstance(entry, dict) else None
-            text = entry.get("text") if isinstance(entry, dict) else None
+            said = entry.get("text") if isinstance(entry, dict) else None
             if isinstance(code, bool) or not isinstance(code, int) or code not in codes.CANCEL_CODE:
                 return failed(
                     -1,
@@ -283,7 +284,7 @@ class RequestAdapter:
                         f"could not be understood (code {excerpt(code)})."
                     ),
                 )
-            answers[name] = ProductAnswer(code, text if isinstance(text, str) else codes.CANCEL_CODE[code].meaning)
+            answers[name] = ProductAnswer(code, said if isinstance(said, str) else codes.CANCEL_CODE[code].meaning)
         ok = codes.derive_ok(a.code for a in answers.values())
         return CancelOutcome(
             asked, ok, answers, url=url, reconciled=self._reconciled_since(before), learned=time.time()
@@ -443,7 +444,7 @@ def _key_url(base: str) -> str:
         parts = urlsplit(base.strip())
         host, port = parts.hostname, parts.port
     except ValueError:
-        host = None
+        return redact_url(base, limit=len(base) + 3).rstrip("/")
     if not host or not parts.scheme:
         return redact_url(base, limit=len(base) + 3).rstrip("/")
     host = f"[{host}]" if ":" in host else host

@@ -63,7 +63,7 @@ class ExchangeLog:
     """
 
     def __init__(self, length: int = HISTORY_LENGTH) -> None:
-        self._entries: deque[dict] = deque(maxlen=length)
+        self._entries: deque[dict[str, Any]] = deque(maxlen=length)
         self._lock = threading.Lock()  # a reader copies entries under the same lock as writers change them
         self._count = 0
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
@@ -57,8 +58,8 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         manual_clock: bool = False,
-        durations: dict | None = None,
-        users=None,
+        durations: dict[str, Any] | None = None,
+        users: Iterable[str] | None = None,
         reply_delay: float = 0.0,
         state_file: str | None = None,
         string_job_ids: bool = False,
@@ -75,7 +76,7 @@ class Emulator:
         self._thread: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
-    def start(self) -> Emulator:
+    def start(self) -> Self:
         """Bind and serve in a background thread. Returns self."""
         if self._server is not None:
             return self
@@ -153,7 +154,7 @@ class Emulator:
             return self._server.counts[endpoint_path(endpoint)]
 
     @property
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         """A snapshot of the request counts per endpoint path."""
         if self._server is None:
             return Counter()
@@ -161,7 +162,7 @@ class Emulator:
             return Counter(self._server.counts)
 
     @property
-    def log(self) -> list:
+    def log(self) -> list[Any]:
         """Every request received: ``{"endpoint", "body", "user_agent", "time"}``."""
         if self._server is None:
             return []
@@ -193,7 +194,7 @@ class Emulator:
                 self._server.max_in_flight = self._server.in_flight
 
     # -- jobs ---------------------------------------------------------------------------------
-    def add_job(self, user: str, products, *, name: str = "Emulated target", age: float = 0.0) -> int:
+    def add_job(self, user: str, products: Iterable[str], *, name: str = "Emulated target", age: float = 0.0) -> int:
         """Create a job directly; returns its JobID."""
         return self.store.add_job(user, products, name=name, age=age).job_id
 

@@ -7,12 +7,13 @@ import contextlib
 import signal
 import sys
 import threading
+from typing import Any
 
 from . import DEMO_DURATIONS, Emulator
 
 
-def _durations(text: str) -> dict:
-    out = {}
+def _durations(text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for item in filter(None, text.split(",")):
         name, _, value = item.partition("=")
         parts = [float(v) for v in value.split(":")]
@@ -20,7 +21,7 @@ def _durations(text: str) -> dict:
     return out
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m xrt_widgets.emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")

@@ -88,7 +88,7 @@ class FaultQueue:
         with self._lock:
             self._queues.setdefault(endpoint_path(endpoint), []).append(Fault(kind, count, params))
 
-    def take(self, path: str):
+    def take(self, path: str) -> Fault | None:
         """The fault for the request now arriving at ``path``, or None."""
         with self._lock:
             queue = self._queues.get(path)

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import html
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .store import JobStore
 
 __all__ = ["JOB_PAGE", "job_page"]
 
@@ -18,7 +22,7 @@ __all__ = ["JOB_PAGE", "job_page"]
 JOB_PAGE = re.compile(r"tprods/USERPROD_([0-9]{1,18})/?", re.ASCII)
 
 
-def job_page(store, job_id: int) -> str | None:
+def job_page(store: JobStore, job_id: int) -> str | None:
     """The HTML page of job ``job_id``, or None if the store has no such job.
 
     Parameters

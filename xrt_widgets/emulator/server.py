@@ -25,6 +25,7 @@ from typing import Any
 from ..protocol import ENDPOINTS, ENVELOPE_KEYS, refusal
 from .faults import FaultQueue
 from .pages import JOB_PAGE, job_page
+from .store import JobStore
 
 __all__ = ["EmulatorServer", "Handler"]
 
@@ -45,17 +46,17 @@ class EmulatorServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, address, store, faults: FaultQueue) -> None:
+    def __init__(self, address: tuple[str, int], store: JobStore, faults: FaultQueue) -> None:
         self.store = store
         self.faults = faults
         self.reply_delay = 0.0
-        self.counts: Counter = Counter()
-        self.log: list[dict] = []
+        self.counts: Counter[str] = Counter()
+        self.log: list[dict[str, Any]] = []
         self.count_lock = threading.Lock()
         #: Requests being handled right now, and the most there have been at once since the last reset.
         self.in_flight = 0
         self.max_in_flight = 0
-        self._connections: set = set()
+        self._connections: set[Any] = set()
         answers = {
             "submit": store.submit,
             "status": store.check_status,
@@ -64,7 +65,7 @@ class EmulatorServer(ThreadingHTTPServer):
             "count": store.num_jobs,
         }
         #: endpoint path -> the store's method that answers it
-        self.routes: dict[str, Callable[[dict], dict]] = {
+        self.routes: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             ENDPOINTS[name].path: answer for name, answer in answers.items()
         }
         super().__init__(address, Handler)
@@ -82,17 +83,17 @@ class EmulatorServer(ThreadingHTTPServer):
                 self.in_flight -= 1
 
     # Keep-alive connections outlive serve_forever(); track them so that stopping really stops.
-    def process_request(self, request, client_address) -> None:
+    def process_request(self, request: Any, client_address: Any) -> None:
         with self.count_lock:
             self._connections.add(request)
         super().process_request(request, client_address)
 
-    def shutdown_request(self, request) -> None:
+    def shutdown_request(self, request: Any) -> None:
         with self.count_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (timeout, closed session) or a stop() mid-reply is normal here.
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             return
@@ -316,7 +317,7 @@ def _write_slowly(handler: Handler, data: bytes, interval: float, until: float) 
     handler.close_connection = True
 
 
-def _drip(handler: Handler, params: dict, body: bytes) -> None:
+def _drip(handler: Handler, params: dict[str, Any], body: bytes) -> None:
     interval = float(params.get("interval", 0.5))
     until = time.monotonic() + float(params.get("seconds", 60.0))
     head = (
@@ -329,7 +330,7 @@ def _drip(handler: Handler, params: dict, body: bytes) -> None:
     _write_slowly(handler, body, interval, until)
 
 
-def _continue(handler: Handler, params: dict) -> None:
+def _continue(handler: Handler, params: dict[str, Any]) -> None:
     interval = float(params.get("interval", 0.2))
     until = time.monotonic() + float(params.get("seconds", 60.0))
     handler.close_connection = True
@@ -342,7 +343,7 @@ def _continue(handler: Handler, params: dict) -> None:
         pass
 
 
-def _endless(handler: Handler, params: dict) -> None:
+def _endless(handler: Handler, params: dict[str, Any]) -> None:
     piece = b"[" + b"0," * (int(params.get("piece", 65536)) // 2)
     interval = float(params.get("interval", 0.0))
     until = time.monotonic() + float(params.get("seconds", 60.0))
@@ -379,7 +380,7 @@ def gzip_bomb(size: int) -> bytes:
     return _BOMBS[size]
 
 
-def _gzip_bomb(handler: Handler, params: dict) -> None:
+def _gzip_bomb(handler: Handler, params: dict[str, Any]) -> None:
     body = gzip_bomb(int(params.get("size", 1 << 30)))
     handler.close_connection = True
     head = (
@@ -390,12 +391,12 @@ def _gzip_bomb(handler: Handler, params: dict) -> None:
         handler.wfile.write(head + body)
 
 
-def _stall(handler: Handler, params: dict) -> None:
+def _stall(handler: Handler, params: dict[str, Any]) -> None:
     time.sleep(float(params.get("seconds", 1.0)))
     handler._drop()
 
 
-_SLOW_KINDS: dict[str, Callable[[Handler, dict], None]] = {
+_SLOW_KINDS: dict[str, Callable[[Handler, dict[str, Any]], None]] = {
     "continue": _continue,
     "endless": _endless,
     "gzip_bomb": _gzip_bomb,

@@ -16,6 +16,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +70,7 @@ DEMO_DURATIONS: dict[str, tuple[float, float, float]] = {
     "sourceDet": (2, 5, 200),
 }
 
-STEPS: dict[str, list] = {
+STEPS: dict[str, list[Any]] = {
     "lc": ["Identifying snapshots", ("Extracting events", ["WT mode", "PC mode"]), "Binning the light curve"],
     "spec": [
         "Identifying snapshots",
@@ -137,8 +138,8 @@ class JobStore:
         self,
         clock: Clock,
         *,
-        durations: dict | None = None,
-        users=None,
+        durations: dict[str, Any] | None = None,
+        users: Iterable[str] | None = None,
         state_file: str | None = None,
         first_job_id: int = 1001,
         string_job_ids: bool = False,
@@ -205,13 +206,13 @@ class JobStore:
             return 3, now - start, (now - start) / run if run > 0 else 1.0
         return prod.outcome, 0.0, 1.0
 
-    def _progress(self, job: Job, prod: ProductJob, now: float) -> dict:
+    def _progress(self, job: Job, prod: ProductJob, now: float) -> dict[str, Any]:
         status, running, fraction = self._phase(job, prod, now)
         if status != 3:
             return {"GotProgress": 2}
         steps = STEPS.get(prod.short, ["Processing"])
 
-        def build(items: list, lo: float, hi: float, depth: int = 0) -> list:
+        def build(items: list[Any], lo: float, hi: float, depth: int = 0) -> list[Any]:
             out = []
             width = (hi - lo) / len(items)
             for i, item in enumerate(items):
@@ -235,7 +236,7 @@ class JobStore:
         return progress
 
     # -- helpers ------------------------------------------------------------------------------
-    def _user_error(self, body: dict) -> dict | None:
+    def _user_error(self, body: dict[str, Any]) -> dict[str, Any] | None:
         user = body.get("UserID")
         if not isinstance(user, str) or not user.strip():
             return refusal("No UserID was supplied.")
@@ -247,7 +248,7 @@ class JobStore:
             )
         return None
 
-    def _owned_job(self, body: dict) -> tuple[Job | None, dict | None]:
+    def _owned_job(self, body: dict[str, Any]) -> tuple[Job | None, dict[str, Any] | None]:
         err = self._user_error(body)
         if err:
             return None, err
@@ -282,7 +283,7 @@ class JobStore:
         return [w.strip() for w in str(what).split(",") if w.strip()]
 
     # -- endpoints ----------------------------------------------------------------------------
-    def submit(self, body: dict) -> dict:
+    def submit(self, body: dict[str, Any]) -> dict[str, Any]:
         """``run_userobject.php``."""
         with self._lock:
             err = self._user_error(body)
@@ -319,7 +320,7 @@ class JobStore:
     def job_url(self, job_id: int) -> str:
         return f"{self.base_url}/tprods/USERPROD_{job_id}"
 
-    def job_summary(self, job_id: int) -> dict | None:
+    def job_summary(self, job_id: int) -> dict[str, Any] | None:
         """What a job's web page shows: ``{"name", "products": [{"product", "statusCode", "statusText"}]}``.
 
         None if there is no such job.
@@ -341,7 +342,7 @@ class JobStore:
                 )
             return {"name": job.name, "products": rows}
 
-    def check_status(self, body: dict) -> dict:
+    def check_status(self, body: dict[str, Any]) -> dict[str, Any]:
         """``checkProductStatus.php``."""
         with self._lock:
             job, err = self._owned_job(body)
@@ -369,7 +370,7 @@ class JobStore:
                 }
             return reply
 
-    def cancel(self, body: dict, forced_codes: dict | None = None) -> dict:
+    def cancel(self, body: dict[str, Any], forced_codes: dict[str, Any] | None = None) -> dict[str, Any]:
         """``canceljob.php``. ``forced_codes`` (short -> 3 or 4) comes from fault injection."""
         forced_codes = forced_codes or {}
         with self._lock:
@@ -406,7 +407,7 @@ class JobStore:
             reply["OK"] = 1 if all(c == 0 for c in codes_.values()) else 2
             return reply
 
-    def list_jobs(self, body: dict) -> dict:
+    def list_jobs(self, body: dict[str, Any]) -> dict[str, Any]:
         """``listOldJobs.php``: the user's jobs, most recent first."""
         with self._lock:
             err = self._user_error(body)
@@ -431,7 +432,7 @@ class JobStore:
                 listed.append(entry)
             return ok_reply(jobs=listed)
 
-    def num_jobs(self, body: dict) -> dict:
+    def num_jobs(self, body: dict[str, Any]) -> dict[str, Any]:
         """``getNumJobs.php``: the user's jobs with a product queued or running."""
         with self._lock:
             err = self._user_error(body)
@@ -448,7 +449,13 @@ class JobStore:
 
     # -- direct control, for tests and demos ------------------------------------------------------
     def add_job(
-        self, user: str, products, *, name: str = "Emulated target", pars: dict | None = None, age: float = 0.0
+        self,
+        user: str,
+        products: Iterable[str],
+        *,
+        name: str = "Emulated target",
+        pars: dict[str, Any] | None = None,
+        age: float = 0.0,
     ) -> Job:
         """Create a job directly (as if ``user`` had submitted it ``age`` seconds ago)."""
         with self._lock:
