@@ -11,13 +11,14 @@ import requests
 import swifttools.ukssdc.xrt_prods as st
 import swifttools.ukssdc.xrt_prods.prod_request as st_request
 
-from support import NOWHERE, SWIFT_GLOBALS, USER
 from xrt_widgets import XRTProductRequest as OurRequest
 from xrt_widgets import countActiveJobs, listOldJobs
 from xrt_widgets.client import DEFAULT_BASE_URL
 from xrt_widgets.errors import ServiceError
 from xrt_widgets.products import LONG_NAMES
 from xrt_widgets.request_build import RETRIEVAL_METHODS, RETRIEVAL_PROPERTIES
+
+from support import NOWHERE, SWIFT_GLOBALS, USER
 
 OBS = "00221755001"
 
@@ -87,13 +88,24 @@ SAME = {
     # products
     "getProductPars": seq(full, lambda r: [r.getProductPars(p) for p in ("lc", "Spectrum", "psf", "SourceDet")]),
     "getProductPars-showUnset": seq(full, lambda r: r.getProductPars("StandardPos", showUnset=True)),
-    "getProductPars-one": seq(full, lambda r: (r.getProductPars("lc", "pcCounts"), r.getProductPars("lc", "pccounts"),
-                                               r.getProductPars("lc", "minSig"), r.getProductPars("psf", "useObs"))),
+    "getProductPars-one": seq(
+        full,
+        lambda r: (
+            r.getProductPars("lc", "pcCounts"),
+            r.getProductPars("lc", "pccounts"),
+            r.getProductPars("lc", "minSig"),
+            r.getProductPars("psf", "useObs"),
+        ),
+    ),
     "getProductPars-unknown": seq(full, lambda r: r.getProductPars("lc", "colour")),
     "getProductPars-absent": lambda r: r.getProductPars("Image"),
     "setProductPars": seq(full, lambda r: r.setProductPars("lc", minSig=4, allowUL="PC"), lambda r: r.getAllPars()),
-    "setProductPars-shared": seq(full, lambda r: r.setProductPars("EnhancedPos"),
-                                 lambda r: r.addEnhancedPos(incHours=6, whichData="hours"), lambda r: r.getAllPars()),
+    "setProductPars-shared": seq(
+        full,
+        lambda r: r.setProductPars("EnhancedPos"),
+        lambda r: r.addEnhancedPos(incHours=6, whichData="hours"),
+        lambda r: r.getAllPars(),
+    ),
     "setProductPars-absent": lambda r: r.setProductPars("Image", energies="0.3-10"),
     "removeProductPar": seq(full, lambda r: r.removeProductPar("lc", "pcCounts"), lambda r: r.getAllPars()),
     "removeProductPar-wire-name": seq(full, lambda r: r.removeProductPar("spec", "zval"), lambda r: r.getAllPars()),
@@ -110,25 +122,41 @@ SAME = {
     "add-unknown": lambda r: r.addProduct("Banana"),
     "remove-absent": lambda r: r.removeImage(),
     "remove-unknown": lambda r: r.removeProduct("Banana"),
-    "remove-then-add": seq(full, lambda r: r.removeSpectrum(), lambda r: r.addSpectrum(hasRedshift=False),
-                           lambda r: r.getAllPars()),
+    "remove-then-add": seq(
+        full, lambda r: r.removeSpectrum(), lambda r: r.addSpectrum(hasRedshift=False), lambda r: r.getAllPars()
+    ),
     # isValid
     "isValid-empty": lambda r: r.isValid(),
     "isValid-globals-only": seq(g(name="x"), lambda r: r.isValid()),
     "isValid-full": seq(full, lambda r: r.isValid()),
-    "isValid-missing-product-pars": seq(g(**SWIFT_GLOBALS), lambda r: r.addLightCurve(binMeth="counts"),
-                                        lambda r: r.addSpectrum(hasRedshift=True),
-                                        lambda r: r.addImage(whichData="user"), lambda r: r.isValid()),
-    "isValid-centroid-needs-posErr": seq(g(name="x", targ="1", RA=1.0, Dec=2.0, useSXPS=False, centroid=True),
-                                         lambda r: r.addStandardPos(), lambda r: r.isValid()),
-    "isValid-posobs-hours": seq(g(**SWIFT_GLOBALS), lambda r: r.addStandardPos(whichData="hours"),
-                                lambda r: r.isValid()),
-    "isValid-sourceDet-alone": seq(g(name="x", targ="1"), lambda r: r.addSourceDet(whichData="all"),
-                                   lambda r: r.isValid()),
-    "isValid-getCoords-getTargs": seq(g(name="x", getCoords=True, getTargs=True, useSXPS=True, centroid=False),
-                                      lambda r: r.addStandardPos(), lambda r: r.isValid()),
-    "isValid-list": seq(g(**SWIFT_GLOBALS), lambda r: r.addLightCurve(),
-                        lambda r: (r.isValid(["LightCurve"]), r.isValid(("lc", "Image")))),
+    "isValid-missing-product-pars": seq(
+        g(**SWIFT_GLOBALS),
+        lambda r: r.addLightCurve(binMeth="counts"),
+        lambda r: r.addSpectrum(hasRedshift=True),
+        lambda r: r.addImage(whichData="user"),
+        lambda r: r.isValid(),
+    ),
+    "isValid-centroid-needs-posErr": seq(
+        g(name="x", targ="1", RA=1.0, Dec=2.0, useSXPS=False, centroid=True),
+        lambda r: r.addStandardPos(),
+        lambda r: r.isValid(),
+    ),
+    "isValid-posobs-hours": seq(
+        g(**SWIFT_GLOBALS), lambda r: r.addStandardPos(whichData="hours"), lambda r: r.isValid()
+    ),
+    "isValid-sourceDet-alone": seq(
+        g(name="x", targ="1"), lambda r: r.addSourceDet(whichData="all"), lambda r: r.isValid()
+    ),
+    "isValid-getCoords-getTargs": seq(
+        g(name="x", getCoords=True, getTargs=True, useSXPS=True, centroid=False),
+        lambda r: r.addStandardPos(),
+        lambda r: r.isValid(),
+    ),
+    "isValid-list": seq(
+        g(**SWIFT_GLOBALS),
+        lambda r: r.addLightCurve(),
+        lambda r: (r.isValid(["LightCurve"]), r.isValid(("lc", "Image"))),
+    ),
     "isValid-bad-what": lambda r: r.isValid("lc"),
     # silent and UserID
     "silent-default": lambda r: r.silent,
@@ -234,6 +262,7 @@ def test_retrieval_names_say_to_use_swifttools():
 
 # -- submitting ------------------------------------------------------------------------------------------------
 
+
 def pointed(client: str, emu, **kwargs):
     if client == "swifttools":
         req = st.XRTProductRequest(USER, **kwargs)
@@ -318,6 +347,7 @@ def test_both_clients_work_with_job_ids_served_as_strings(client):
 
 # -- a user the service does not know ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def swifttools_on(emu, monkeypatch):
     """swifttools' module functions post to the real service's URL: send them to the emulator instead."""
@@ -325,7 +355,7 @@ def swifttools_on(emu, monkeypatch):
 
     def to_emulator(url, *args, **kwargs):
         assert url.startswith(DEFAULT_BASE_URL)
-        return post(emu.base_url + url[len(DEFAULT_BASE_URL):], *args, timeout=10, **kwargs)
+        return post(emu.base_url + url[len(DEFAULT_BASE_URL) :], *args, timeout=10, **kwargs)
 
     monkeypatch.setattr(st_request.requests, "post", to_emulator)
     return emu

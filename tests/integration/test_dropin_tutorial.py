@@ -14,7 +14,7 @@ contract and swifttools does not: those values are listed in ``CANCEL_CONTRACT``
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -31,8 +31,17 @@ def tutorial(ux, base_url: str, advance: Callable[[float], None]) -> None:
     """tutorial.md, In [1] to In [23], as a user would type it (``_baseURL`` points swifttools at the emulator)."""
     myReq = ux.XRTProductRequest(EMAIL, silent=False)
     myReq._baseURL = base_url  # swifttools' way to change its server; ours reads $XRT_WIDGETS_BASE_URL
-    myReq.setGlobalPars(getTargs=True, centroid=True, name="GRB 200416A", RA=335.6985, Dec=-7.5179,
-                        centMeth="simple", useSXPS=False, T0=608713541.952, posErr=1)
+    myReq.setGlobalPars(
+        getTargs=True,
+        centroid=True,
+        name="GRB 200416A",
+        RA=335.6985,
+        Dec=-7.5179,
+        centMeth="simple",
+        useSXPS=False,
+        T0=608713541.952,
+        posErr=1,
+    )
     myReq.addLightCurve(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True)
     myReq.addSpectrum(hasRedshift=False)
     myReq.addStandardPos()
@@ -95,8 +104,9 @@ def cancel_page(ux, base_url: str, advance: Callable[[float], None]) -> None:
     """CancelJob.md: cancel the light curve, then everything; then a cancel once the job is complete."""
     myReq = ux.XRTProductRequest(EMAIL)
     myReq._baseURL = base_url
-    myReq.setGlobalPars(name="GRB 200416A", targ="00966554", RA=335.6985, Dec=-7.5179, centroid=True, posErr=1,
-                        useSXPS=False)
+    myReq.setGlobalPars(
+        name="GRB 200416A", targ="00966554", RA=335.6985, Dec=-7.5179, centroid=True, posErr=1, useSXPS=False
+    )
     myReq.addLightCurve(binMeth="snapshot")
     myReq.addStandardPos()
     print(myReq.submit())
@@ -119,13 +129,16 @@ FINISHED = "{'code': 1, 'text': 'Job could not be cancelled - has it already fin
 #: (what swifttools prints, what ours prints). Every other line is the same.
 CANCEL_CONTRACT = {
     # The documented ok of a partial success is 2; swifttools returns 1 whenever the server answered.
-    "all": (f"all 1 {{'LightCurve': {FINISHED}, 'StandardPos': {{'code': 0, 'text': 'Job cancelled OK'}}}}",
-            f"all 2 {{'LightCurve': {FINISHED}, 'StandardPos': {{'code': 0, 'text': 'Job cancelled OK'}}}}"),
+    "all": (
+        f"all 1 {{'LightCurve': {FINISHED}, 'StandardPos': {{'code': 0, 'text': 'Job cancelled OK'}}}}",
+        f"all 2 {{'LightCurve': {FINISHED}, 'StandardPos': {{'code': 0, 'text': 'Job cancelled OK'}}}}",
+    ),
     # Once every product has finished, swifttools raises instead of asking the server; ours asks, and reports
     # "nothing was cancelled" (ok 0) with the server's code for the product.
-    "after": ("after complete raised RuntimeError: Can't cancel this request as it doesn't correspond to a "
-              "running job",
-              f"after complete (0, {{'StandardPos': {FINISHED}}})"),
+    "after": (
+        "after complete raised RuntimeError: Can't cancel this request as it doesn't correspond to a running job",
+        f"after complete (0, {{'StandardPos': {FINISHED}}})",
+    ),
 }
 
 

@@ -12,12 +12,24 @@ import html
 import pytest
 import requests
 
-from support import USER, XSS
 from xrt_widgets import Emulator
 from xrt_widgets.emulator.jobpars import PRODUCT_DEFAULTS, derived_values, job_pars, quoted
 
-BODY = {"UserID": USER, "name": "GRB 200416A", "targ": "00966554", "RA": 335.6985, "Dec": -7.5179, "cent": 1,
-        "poserr": 1, "useSXPS": 0, "Tstart": 608713541.952, "api_name": "xrt_prods", "api_version": "1.12"}
+from support import USER, XSS
+
+BODY = {
+    "UserID": USER,
+    "name": "GRB 200416A",
+    "targ": "00966554",
+    "RA": 335.6985,
+    "Dec": -7.5179,
+    "cent": 1,
+    "poserr": 1,
+    "useSXPS": 0,
+    "Tstart": 608713541.952,
+    "api_name": "xrt_prods",
+    "api_version": "1.12",
+}
 
 
 def post(emu, path: str, body: dict) -> dict:
@@ -75,7 +87,16 @@ def test_the_derived_target_reaches_the_progress_intro(emu):
 
 def test_quoting():
     assert [quoted(v) for v in (20, 2.51, 0, 1, True, "x", None, 1.0, -7.5179)] == [
-        "20", "2.51", 0, 1, True, "x", None, 1.0, "-7.5179"]
+        "20",
+        "2.51",
+        0,
+        1,
+        True,
+        "x",
+        None,
+        1.0,
+        "-7.5179",
+    ]
     assert job_pars({"UserID": "u", "image": 1})["imen"] == PRODUCT_DEFAULTS["image"]["imen"]
 
 

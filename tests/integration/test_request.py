@@ -7,11 +7,12 @@ import socket
 import pytest
 import requests
 
-from support import DEFAULT_BASE_URL, GLOBALS, NOWHERE, REAL_SERVICE_HTTP, USER, unanswered_listener
 from xrt_widgets import XRTProductRequest, countActiveJobs, listOldJobs
 from xrt_widgets.errors import InsecureURLError, ReplyError, ServiceError
 from xrt_widgets.products import LONG_NAMES, SHORT_NAMES
 from xrt_widgets.request import build_progress_text
+
+from support import DEFAULT_BASE_URL, GLOBALS, NOWHERE, REAL_SERVICE_HTTP, USER, unanswered_listener
 
 OTHER_USER = "frodo@mount.doom"
 CANCELLED_OK = {"code": 0, "text": "Job cancelled OK"}
@@ -56,6 +57,7 @@ def bound(emu):
 
 # -- the seed's examples, exactly ---------------------------------------------------------------
 
+
 def test_seed_example_cancel_a_light_curve(make_request):
     my_req = make_request("LightCurve", "StandardPos")
     cancel_status = my_req.cancelProducts(("LightCurve",))
@@ -92,18 +94,21 @@ def test_cancel_body_is_what_the_protocol_says(make_request, emu):
     req = make_request("LightCurve")
     req.cancelProducts()
     (body,) = _bodies(emu, "canceljob.php")
-    assert body == {"UserID": USER, "JobID": req.JobID, "what": "lc", "api_name": "xrt_prods",
-                    "api_version": "1.12"}
+    assert body == {"UserID": USER, "JobID": req.JobID, "what": "lc", "api_name": "xrt_prods", "api_version": "1.12"}
 
 
 # -- per-product cancel codes, from real job states ---------------------------------------------
 
-@pytest.mark.parametrize("product,seconds,state", [
-    ("LightCurve", 0, 1),     # requested
-    ("LightCurve", 5, 2),     # queued
-    ("LightCurve", 20, 3),    # running
-    ("AstromPos", 10, 5),     # waiting for the standard position
-])
+
+@pytest.mark.parametrize(
+    "product,seconds,state",
+    [
+        ("LightCurve", 0, 1),  # requested
+        ("LightCurve", 5, 2),  # queued
+        ("LightCurve", 20, 3),  # running
+        ("AstromPos", 10, 5),  # waiting for the standard position
+    ],
+)
 def test_code_0_for_a_product_still_building(make_request, emu, product, seconds, state):
     req = make_request(product, "StandardPos")
     emu.advance(seconds)
@@ -180,6 +185,7 @@ def test_cancelling_the_standard_position_and_the_astrometric_one_waiting_on_it(
 
 # -- the overall ok -----------------------------------------------------------------------------
 
+
 def test_ok_is_derived_from_the_codes_not_the_servers_ok(make_request, emu):
     req = make_request("LightCurve", "StandardPos")
     req.cancelProducts(["LightCurve"])
@@ -231,8 +237,9 @@ def test_ok_minus_1_connection_refused():
 
 def test_ok_minus_1_connect_timeout():
     with unanswered_listener() as port:
-        req = XRTProductRequest.from_job(USER, 1001, ["LightCurve"], base_url=f"http://127.0.0.1:{port}/user_objects",
-                                         timeout=(0.2, 1.0), retries=0)
+        req = XRTProductRequest.from_job(
+            USER, 1001, ["LightCurve"], base_url=f"http://127.0.0.1:{port}/user_objects", timeout=(0.2, 1.0), retries=0
+        )
         assert "Timed out connecting" in _assert_error(req.cancelProducts(), -1)
 
 
@@ -351,13 +358,21 @@ def test_a_retry_does_not_claim_a_product_cancelled_earlier(make_request, emu):
 
 def test_cancel_never_raises_for_a_fault(make_request, emu):
     req = make_request("LightCurve", retries=0)
-    for kind, params in [("status", {"status": 404}), ("not_json", {}), ("drop", {}), ("reset", {}),
-                         ("json", {"value": {}}), ("raw", {"body": b"\x00\x01"}), ("missing_keys", {})]:
+    for kind, params in [
+        ("status", {"status": 404}),
+        ("not_json", {}),
+        ("drop", {}),
+        ("reset", {}),
+        ("json", {"value": {}}),
+        ("raw", {"body": b"\x00\x01"}),
+        ("missing_keys", {}),
+    ]:
         emu.inject("cancel", kind, **params)
         assert req.cancelProducts()[0] == -1, kind
 
 
 # -- one request per call -----------------------------------------------------------------------
+
 
 def test_one_request_per_cancel_whatever_the_number_of_products(make_request, emu):
     req = make_request(*LONG_NAMES)
@@ -380,6 +395,7 @@ def test_one_request_per_status_whatever_the_number_of_products(make_request, em
 
 
 # -- programmer errors --------------------------------------------------------------------------
+
 
 def test_runtime_error_when_not_submitted(make_request, emu):
     req = make_request("LightCurve", submit=False)
@@ -421,6 +437,7 @@ def test_short_names_are_accepted_and_answers_use_long_names(make_request):
 
 # -- from_job -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("names", [["LightCurve", "StandardPos"], ["lc", "psf"], ["psf", "LightCurve"], ("lc", "psf")])
 def test_from_job_with_long_and_short_names(bound, emu, names):
     req = bound(names, job_products=["LightCurve", "StandardPos"])
@@ -447,8 +464,9 @@ def test_from_job_of_a_job_submitted_elsewhere(make_request, emu):
 
 def test_from_job_takes_the_constructors_options(emu):
     session = requests.Session()
-    req = XRTProductRequest.from_job(USER, "1001", "lc", base_url=emu.base_url, timeout=(1.5, 4), session=session,
-                                     retries=0)
+    req = XRTProductRequest.from_job(
+        USER, "1001", "lc", base_url=emu.base_url, timeout=(1.5, 4), session=session, retries=0
+    )
     assert req.JobID == 1001
     assert req.products == ["LightCurve"]
     assert req.transport.timeout == (1.5, 4.0)
@@ -457,18 +475,22 @@ def test_from_job_takes_the_constructors_options(emu):
     session.close()
 
 
-@pytest.mark.parametrize("job_id,products,match", [
-    ("abc", ["lc"], "job_id"),
-    (None, ["lc"], "job_id"),
-    (1001, [], "at least one product"),
-    (1001, ["Banana"], "not an XRT product"),
-])
+@pytest.mark.parametrize(
+    "job_id,products,match",
+    [
+        ("abc", ["lc"], "job_id"),
+        (None, ["lc"], "job_id"),
+        (1001, [], "at least one product"),
+        (1001, ["Banana"], "not an XRT product"),
+    ],
+)
 def test_from_job_rejects_bad_arguments(emu, job_id, products, match):
     with pytest.raises(ValueError, match=match):
         XRTProductRequest.from_job(USER, job_id, products, base_url=emu.base_url)
 
 
 # -- submit -------------------------------------------------------------------------------------
+
 
 def test_submit_success(make_request, emu):
     req = make_request("LightCurve", "Spectrum", "StandardPos", submit=False)
@@ -480,7 +502,7 @@ def test_submit_success(make_request, emu):
     job = emu.job(req.JobID)
     assert job.user == USER
     assert set(job.products) == {"lc", "spec", "psf"}
-    assert req.URL == emu.store.job_url(req.JobID) and req.URL.startswith(emu.base_url)
+    assert emu.store.job_url(req.JobID) == req.URL and req.URL.startswith(emu.base_url)
     assert req.jobPars["name"] == GLOBALS["name"]
     assert req.jobPars["centMeth"] == "simple"  # filled in by the server
     assert req.productList == ["lc", "spec", "psf"]
@@ -571,20 +593,24 @@ def test_submit_with_nothing_to_submit(emu):
     req = XRTProductRequest(USER, base_url=emu.base_url)
     req.setGlobalPars(**GLOBALS)
     assert req.submit() is False
-    assert req.submitError == ("The request is not ready to submit:\n\nThe following problems were found:\n"
-                               "* No products have been requested.\n")
+    assert req.submitError == (
+        "The request is not ready to submit:\n\nThe following problems were found:\n"
+        "* No products have been requested.\n"
+    )
     assert emu.request_count("submit") == 0
 
 
 def test_submit_keeps_deprecation_warnings(make_request, emu):
     req = make_request("LightCurve", submit=False)
-    emu.inject("submit", "mutate",
-               func=lambda r: {**r, "deprecationWarning": {"type": "t", "message": "cent will be renamed"}})
+    emu.inject(
+        "submit", "mutate", func=lambda r: {**r, "deprecationWarning": {"type": "t", "message": "cent will be renamed"}}
+    )
     assert req.submit()
     assert req.last_warnings == ["cent will be renamed"]
 
 
 # -- building a request -------------------------------------------------------------------------
+
 
 def test_add_and_remove_methods_for_every_product(emu):
     req = XRTProductRequest(USER, base_url=emu.base_url)
@@ -639,6 +665,7 @@ def test_globals_are_kept(emu):
 
 # -- base URL, session, user agent --------------------------------------------------------------
 
+
 def test_base_url_from_the_environment(emu, monkeypatch):
     monkeypatch.setenv("XRT_WIDGETS_BASE_URL", emu.base_url)
     req = XRTProductRequest(USER)
@@ -692,6 +719,7 @@ def test_every_request_names_the_package(make_request, emu):
 
 # -- statusCode and complete --------------------------------------------------------------------
 
+
 def test_status_code_becomes_2_when_every_product_is_finished(make_request, emu):
     req = make_request("LightCurve", "Image")
     emu.advance(20)
@@ -721,6 +749,7 @@ def test_complete_after_cancelling_everything(make_request, emu):
 
 
 # -- checkProductStatus -------------------------------------------------------------------------
+
 
 def test_status_shape_and_progress_text(make_request, emu):
     req = make_request("LightCurve", "Spectrum", "StandardPos")
@@ -791,20 +820,23 @@ def test_status_text_missing_falls_back_to_the_meaning(make_request, emu):
     assert entry["progress"] == {}
 
 
-@pytest.mark.parametrize("kind,params", [
-    ("status", {"status": 500}),
-    ("not_json", {}),
-    ("missing_keys", {}),
-    ("drop", {"count": 3}),
-    ("refuse", {"error": "Database busy"}),
-    ("json", {"value": [1]}),
-    ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": "running"}}),
-    ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": {"statusCode": 42}}}),
-    ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": {"statusCode": True}}}),
-    ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": {"statusCode": 3, "statusText": 3}}}),
-    ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": {"statusCode": 3, "progress": []}}}),
-    ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": {"statusText": "x"}}}),
-])
+@pytest.mark.parametrize(
+    "kind,params",
+    [
+        ("status", {"status": 500}),
+        ("not_json", {}),
+        ("missing_keys", {}),
+        ("drop", {"count": 3}),
+        ("refuse", {"error": "Database busy"}),
+        ("json", {"value": [1]}),
+        ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": "running"}}),
+        ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": {"statusCode": 42}}}),
+        ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": {"statusCode": True}}}),
+        ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": {"statusCode": 3, "statusText": 3}}}),
+        ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": {"statusCode": 3, "progress": []}}}),
+        ("json", {"value": {"OK": 1, "APIVersion": "1.12", "JobID": 1001, "lc": {"statusText": "x"}}}),
+    ],
+)
 def test_status_error_on_faults(make_request, emu, kind, params):
     req = make_request("LightCurve")
     emu.inject("status", kind, **params)
@@ -837,6 +869,7 @@ def test_status_of_a_subset(make_request, emu):
 
 # -- build_progress_text ------------------------------------------------------------------------
 
+
 def test_progress_text_any_depth():
     def nest(depth):
         step = {"StepLabel": f"level {depth}", "StepStatus": 1 if depth == 6 else 2}
@@ -853,29 +886,51 @@ def test_progress_text_any_depth():
 
 
 def test_progress_text_of_each_step_state():
-    text = build_progress_text({
-        "GotProgress": 1,
-        "PreProgress": "Using <em>PC</em> mode",
-        "ProgressSteps": [
-            {"StepLabel": "A", "StepStatus": 2},
-            {"StepLabel": "B", "StepStatus": 1, "StepExtra": "3/7 snapshots"},
-            {"StepLabel": "C", "StepStatus": 0},
-        ],
-    })
+    text = build_progress_text(
+        {
+            "GotProgress": 1,
+            "PreProgress": "Using <em>PC</em> mode",
+            "ProgressSteps": [
+                {"StepLabel": "A", "StepStatus": 2},
+                {"StepLabel": "B", "StepStatus": 1, "StepExtra": "3/7 snapshots"},
+                {"StepLabel": "C", "StepStatus": 0},
+            ],
+        }
+    )
     assert text == "Using <em>PC</em> mode\n  A - DONE\n  ** B - ACTIVE -- 3/7 snapshots**\n  C\n"
 
 
-@pytest.mark.parametrize("progress", [None, {}, {"GotProgress": 0}, {"GotProgress": 2}, [], "x",
-                                      {"GotProgress": 1}, {"GotProgress": 1, "ProgressSteps": []}])
+@pytest.mark.parametrize(
+    "progress",
+    [
+        None,
+        {},
+        {"GotProgress": 0},
+        {"GotProgress": 2},
+        [],
+        "x",
+        {"GotProgress": 1},
+        {"GotProgress": 1, "ProgressSteps": []},
+    ],
+)
 def test_progress_text_without_progress(progress):
     assert build_progress_text(progress) == "No progress information available"
 
 
 def test_progress_text_skips_malformed_steps():
-    text = build_progress_text({"GotProgress": 1, "ProgressSteps": [
-        "junk", None, {"StepLabel": "ok", "StepStatus": 2, "SubStep": "not a list"},
-        {"StepStatus": 1, "StepExtra": {"no": "dict"}}, {"StepLabel": 5, "SubStep": [7, {"StepLabel": "deep"}]},
-    ], "TimeRunning": 12})
+    text = build_progress_text(
+        {
+            "GotProgress": 1,
+            "ProgressSteps": [
+                "junk",
+                None,
+                {"StepLabel": "ok", "StepStatus": 2, "SubStep": "not a list"},
+                {"StepStatus": 1, "StepExtra": {"no": "dict"}},
+                {"StepLabel": 5, "SubStep": [7, {"StepLabel": "deep"}]},
+            ],
+            "TimeRunning": 12,
+        }
+    )
     assert text == "  ok - DONE\n  **  - ACTIVE**\n  5\n    deep\n"  # a TimeRunning that is not text is left out
 
 
@@ -887,6 +942,7 @@ def test_progress_text_survives_a_cycle():
 
 # -- listOldJobs / countActiveJobs ----------------------------------------------------------------
 
+
 def test_list_old_jobs_newest_first(make_request, emu):
     old = emu.add_job(USER, ["Spectrum"], name="old one", age=86400)
     req = make_request("LightCurve", "StandardPos")
@@ -896,8 +952,18 @@ def test_list_old_jobs_newest_first(make_request, emu):
         assert jobs[0]["Name"] == GLOBALS["name"] and jobs[1]["Name"] == "old one"
         assert jobs[0]["LightCurve"] is True and jobs[0]["StandardPos"] is True and jobs[0]["Spectrum"] is False
         assert jobs[1]["Spectrum"] is True
-        assert set(jobs[0]) == {"JobID", "Name", "DateSubmitted", "LightCurve", "Spectrum", "StandardPos",
-                                "EnhancedPos", "AstromPos", "Image", "hasProd"}
+        assert set(jobs[0]) == {
+            "JobID",
+            "Name",
+            "DateSubmitted",
+            "LightCurve",
+            "Spectrum",
+            "StandardPos",
+            "EnhancedPos",
+            "AstromPos",
+            "Image",
+            "hasProd",
+        }
 
 
 def test_count_active_jobs(make_request, emu):

@@ -11,8 +11,9 @@ import json
 import pytest
 import swifttools.ukssdc.xrt_prods as st
 
-from support import SWIFT_GLOBALS, SWIFT_T0, USER, swifttools_request
 from xrt_widgets import XRTProductRequest as OurRequest
+
+from support import SWIFT_GLOBALS, SWIFT_T0, USER, swifttools_request
 
 T0 = SWIFT_T0
 ST_GLOBALS = SWIFT_GLOBALS
@@ -47,8 +48,16 @@ def test_submit(emu, submitted):
     assert body["api_name"] == "xrt_prods" and body["api_version"] == "1.12"
     assert body["UserID"] == USER
     assert {k: body[k] for k in ("name", "targ", "Tstart", "RA", "Dec", "cent", "centMeth", "useSXPS", "poserr")} == {
-        "name": "GRB 060729", "targ": "00221755", "Tstart": T0, "RA": 95.37, "Dec": -62.21, "cent": 1,
-        "centMeth": "iterative", "useSXPS": 0, "poserr": 1}
+        "name": "GRB 060729",
+        "targ": "00221755",
+        "Tstart": T0,
+        "RA": 95.37,
+        "Dec": -62.21,
+        "cent": 1,
+        "centMeth": "iterative",
+        "useSXPS": 0,
+        "poserr": 1,
+    }
     assert body["lc"] == body["spec"] == body["dopsf"] == 1
     assert "doenh" not in body and "doxastrom" not in body and "image" not in body
     assert body["binMeth"] == "counts" and body["dynamic"] == 1
@@ -58,7 +67,7 @@ def test_submit(emu, submitted):
     assert set(job.products) == {"lc", "spec", "psf"}
     assert submitted.submitted is True
     assert submitted.statusCode == 1
-    assert submitted.URL == f"{emu.base_url}/tprods/USERPROD_{submitted.JobID}"
+    assert f"{emu.base_url}/tprods/USERPROD_{submitted.JobID}" == submitted.URL
     assert submitted.jobPars["centMeth"] == "iterative"
     assert submitted.productList == ["lc", "spec", "psf"]
 
@@ -71,14 +80,44 @@ BODY_GLOBALS = dict(ST_GLOBALS, getTargs=False, getT0=False, wtPupRate=150, pcPu
 #: some values itself (Spectrum's deltaFitStat default; hasRedshift=True sets galactic=True): they are
 #: given explicitly so that both requests hold the same parameters.
 BODY_PARS = {
-    "LightCurve": dict(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True, minEnergy=0.3, maxEnergy=10.0,
-                       softLo=0.3, softHi=1.5, hardLo=1.5, hardHi=10.0, minSig=3.0, allowUL="both",
-                       allowBayes="pc", timeFormat="s", minFracExp=0.1, rateFact=10.0, binFact=1.5, minCounts=15,
-                       minSNR=2.5, matchHR=1, wtHRBinTime=10, pcHRBinTime=2500, grades="all"),
-    "Spectrum": dict(hasRedshift=True, redshift=0.54, galactic=True, deltaFitStat=2.706, whichData="hours",
-                     incHours=12.0, grades="0", specStem="grb", timeslice="single", doNotFit=False),
-    "StandardPos": dict(whichData="user", useObs="00221755001", detOrCent="detect", centMeth="iterative",
-                        posRadius=20),
+    "LightCurve": dict(
+        binMeth="counts",
+        pcCounts=20,
+        wtCounts=30,
+        dynamic=True,
+        minEnergy=0.3,
+        maxEnergy=10.0,
+        softLo=0.3,
+        softHi=1.5,
+        hardLo=1.5,
+        hardHi=10.0,
+        minSig=3.0,
+        allowUL="both",
+        allowBayes="pc",
+        timeFormat="s",
+        minFracExp=0.1,
+        rateFact=10.0,
+        binFact=1.5,
+        minCounts=15,
+        minSNR=2.5,
+        matchHR=1,
+        wtHRBinTime=10,
+        pcHRBinTime=2500,
+        grades="all",
+    ),
+    "Spectrum": dict(
+        hasRedshift=True,
+        redshift=0.54,
+        galactic=True,
+        deltaFitStat=2.706,
+        whichData="hours",
+        incHours=12.0,
+        grades="0",
+        specStem="grb",
+        timeslice="single",
+        doNotFit=False,
+    ),
+    "StandardPos": dict(whichData="user", useObs="00221755001", detOrCent="detect", centMeth="iterative", posRadius=20),
     "EnhancedPos": dict(whichData="user", useObs="00221755001", incHours=6.0),
     "AstromPos": dict(useAllObs=True),
     "Image": dict(energies="0.3-10", whichData="user", useObs="00221755001-00221755003"),
@@ -91,8 +130,8 @@ def test_our_rename_tables_are_swifttools_tables():
 
     from xrt_widgets.products import GLOBAL_WIRE_NAMES, PRODUCT_WIRE_NAMES
 
-    assert PRODUCT_WIRE_NAMES == prodPythonParsToJSONPars
-    assert GLOBAL_WIRE_NAMES == st.XRTProductRequest._globalPythonParsToJSONPars
+    assert prodPythonParsToJSONPars == PRODUCT_WIRE_NAMES
+    assert st.XRTProductRequest._globalPythonParsToJSONPars == GLOBAL_WIRE_NAMES
 
 
 def _swift_request(emu, products):
@@ -117,8 +156,7 @@ def _without_api(body):
     return {k: v for k, v in body.items() if k not in ("api_name", "api_version")}
 
 
-@pytest.mark.parametrize("products", [[name] for name in BODY_PARS] + [list(BODY_PARS)],
-                         ids=list(BODY_PARS) + ["all"])
+@pytest.mark.parametrize("products", [[name] for name in BODY_PARS] + [list(BODY_PARS)], ids=[*BODY_PARS, "all"])
 def test_our_submit_body_matches_swifttools(emu, products):
     ours = _our_request(emu, products)
     assert ours.getJSONDict() == _swift_request(emu, products).getJSONDict()
@@ -145,8 +183,11 @@ def test_the_emulator_accepts_our_translated_submit_as_it_accepts_swifttools(emu
     mine, their = (e["body"] for e in _bodies(emu, "run_userobject.php"))
     assert mine == their == sent
     assert ours.getJSONDict() == theirs.getJSONDict()  # both read the server's jobPars back the same way
-    assert set(emu.job(ours.JobID).products) == set(emu.job(theirs.JobID).products) == {
-        "lc", "spec", "psf", "enh", "xastrom", "image", "sourceDet"}
+    assert (
+        set(emu.job(ours.JobID).products)
+        == set(emu.job(theirs.JobID).products)
+        == {"lc", "spec", "psf", "enh", "xastrom", "image", "sourceDet"}
+    )
     assert ours.jobPars == theirs.jobPars and ours.jobPars["pccounts"] == "20" and ours.jobPars["specz"] == 1
     ours.transport.close()
 
@@ -161,8 +202,14 @@ def test_check_status(emu, submitted):
         assert entry["progress"]["GotProgress"] == 1
         assert "ACTIVE" in entry["progressText"]
     (entry,) = _bodies(emu, "checkProductStatus.php")
-    assert entry["body"] == {"UserID": USER, "JobID": submitted.JobID, "what": "lc,spec,psf",
-                             "whatProg": "lc,spec,psf", "api_name": "xrt_prods", "api_version": "1.12"}
+    assert entry["body"] == {
+        "UserID": USER,
+        "JobID": submitted.JobID,
+        "what": "lc,spec,psf",
+        "whatProg": "lc,spec,psf",
+        "api_name": "xrt_prods",
+        "api_version": "1.12",
+    }
 
 
 def test_progress_text_matches_swifttools_line_for_line(emu, submitted):
@@ -182,8 +229,13 @@ def test_cancel_one_product(emu, submitted):
     assert submitted.cancelProducts(["LightCurve"]) == (1, {"LightCurve": {"code": 0, "text": "Job cancelled OK"}})
     assert emu.request_count("cancel") == 1
     (entry,) = _bodies(emu, "canceljob.php")
-    assert entry["body"] == {"UserID": USER, "JobID": submitted.JobID, "what": "lc", "api_name": "xrt_prods",
-                             "api_version": "1.12"}
+    assert entry["body"] == {
+        "UserID": USER,
+        "JobID": submitted.JobID,
+        "what": "lc",
+        "api_name": "xrt_prods",
+        "api_version": "1.12",
+    }
     assert emu.status(submitted.JobID, "LightCurve") == -4
     assert emu.status(submitted.JobID, "Spectrum") == 3
     status = submitted.checkProductStatus(["LightCurve"])
@@ -199,8 +251,10 @@ def test_where_we_do_better_than_swifttools(emu, submitted):
     # Cancelling again: the server says OK 2 / code 1; swifttools still says 1.
     theirs_ok, theirs_codes = submitted.cancelProducts(["LightCurve"])
     assert theirs_ok == 1 and theirs_codes["LightCurve"]["code"] == 1
-    assert ours.cancelProducts(["LightCurve"]) == (0, {"LightCurve": {
-        "code": 1, "text": "Job could not be cancelled - has it already finished?"}})
+    assert ours.cancelProducts(["LightCurve"]) == (
+        0,
+        {"LightCurve": {"code": 1, "text": "Job could not be cancelled - has it already finished?"}},
+    )
 
     # A body that is not JSON: swifttools raises, we return -1.
     emu.inject("cancel", "not_json", count=2)
@@ -215,8 +269,10 @@ def test_where_we_do_better_than_swifttools(emu, submitted):
 def test_a_job_submitted_by_swifttools_is_cancelled_by_ours(emu, submitted):
     ours = OurRequest.from_job(submitted.UserID, submitted.JobID, submitted.productList, base_url=emu.base_url)
     emu.advance(10)
-    assert ours.cancelProducts() == (1, {name: {"code": 0, "text": "Job cancelled OK"}
-                                         for name in ("LightCurve", "Spectrum", "StandardPos")})
+    assert ours.cancelProducts() == (
+        1,
+        {name: {"code": 0, "text": "Job cancelled OK"} for name in ("LightCurve", "Spectrum", "StandardPos")},
+    )
     assert emu.request_count("cancel") == 1
     status = submitted.checkProductStatus()
     assert [v["statusCode"] for v in status.values()] == [-4, -4, -4]

@@ -66,20 +66,24 @@ def test_the_say_callable_hears_what_swifttools_prints():
     pars = ParameterSet(lines.append)
     pars.set_globals({"T0": 1.0})
     pars.add_product("lc", {"binMeth": "counts"})
-    assert lines == ["Also setting global getT0 = False", "Successfully created a light curve",
-                     "OK, setting binMeth = counts"]
+    assert lines == [
+        "Also setting global getT0 = False",
+        "Successfully created a light curve",
+        "OK, setting binMeth = counts",
+    ]
 
 
 def test_validity_lists_what_is_missing():
     pars = quiet()
-    assert pars.validity() == (False, "The following problems were found:\n* No products have been requested.\n"
-                                      + "".join(f"* Global parameter `{g}` is not set.\n"
-                                                for g in ("centroid", "name", "useSXPS"))
-                                      + "* Global parameter `RA` is not set, and nor is the alternative: `getCoords`.\n"
-                                      + "* Global parameter `Dec` is not set, and nor is the alternative: "
-                                        "`getCoords`.\n"
-                                      + "* Global parameter `targ` is not set, and nor is the alternative: "
-                                        "`getTargs`.\n")
+    assert pars.validity() == (
+        False,
+        "The following problems were found:\n* No products have been requested.\n"
+        + "".join(f"* Global parameter `{g}` is not set.\n" for g in ("centroid", "name", "useSXPS"))
+        + "* Global parameter `RA` is not set, and nor is the alternative: `getCoords`.\n"
+        + "* Global parameter `Dec` is not set, and nor is the alternative: "
+        "`getCoords`.\n" + "* Global parameter `targ` is not set, and nor is the alternative: "
+        "`getTargs`.\n",
+    )
     pars.set_globals({"name": "x", "targ": "1", "useSXPS": False})
     pars.add_product("sourceDet", {"whichData": "all"})
     assert pars.validity() == (True, "")  # a source detection alone needs no position and no centroid
@@ -89,23 +93,50 @@ def test_reading_job_pars_back_casts_and_clears_the_get_flags():
     pars = quiet()
     pars.set_globals({"getTargs": True, "name": "x"})
     pars.add_product("lc", {"binMeth": "counts"})
-    pars.update_from_server({"targ": "00221755", "getTargs": 1, "pccounts": "20", "dynamic": "1", "RA": "95.37",
-                             "lcobs": "all", "whatSXPS": "LSXPS"})
+    pars.update_from_server(
+        {
+            "targ": "00221755",
+            "getTargs": 1,
+            "pccounts": "20",
+            "dynamic": "1",
+            "RA": "95.37",
+            "lcobs": "all",
+            "whatSXPS": "LSXPS",
+        }
+    )
     assert pars.globals == {"name": "x", "targ": "00221755", "getTargs": False, "RA": 95.37}
     assert pars.products["lc"] == {"binMeth": "counts", "pcCounts": 20, "dynamic": True, "whichData": "all"}
 
 
 def test_the_submit_body_uses_wire_names_flags_and_numbers_for_booleans():
     globals_ = {"centroid": True, "name": "GRB"}
-    body = submit_body("me@example.org", globals_, [(resolve("LightCurve"), {"pcCounts": 20, "dynamic": False}),
-                                                    (resolve("StandardPos"), {})])
-    assert body == {"UserID": "me@example.org", "cent": 1, "name": "GRB", "lc": 1, "pccounts": 20, "dynamic": 0,
-                    "dopsf": 1}
+    body = submit_body(
+        "me@example.org",
+        globals_,
+        [(resolve("LightCurve"), {"pcCounts": 20, "dynamic": False}), (resolve("StandardPos"), {})],
+    )
+    assert body == {
+        "UserID": "me@example.org",
+        "cent": 1,
+        "name": "GRB",
+        "lc": 1,
+        "pccounts": 20,
+        "dynamic": 0,
+        "dopsf": 1,
+    }
     assert [wire_value(v) for v in (True, False, 1, "x", None)] == [1, 0, 1, "x", None]
 
 
 def test_the_tables_are_still_importable_from_products():
-    for name in ("GLOBAL_WIRE_NAMES", "PRODUCT_WIRE_NAMES", "PRODUCT_DEFAULTS", "PRODUCT_TRIGGERS",
-                 "GLOBAL_TRIGGERS", "SHARED_GLOBALS", "DEPRECATED_PARS", "LOWERCASED_PARS"):
+    for name in (
+        "GLOBAL_WIRE_NAMES",
+        "PRODUCT_WIRE_NAMES",
+        "PRODUCT_DEFAULTS",
+        "PRODUCT_TRIGGERS",
+        "GLOBAL_TRIGGERS",
+        "SHARED_GLOBALS",
+        "DEPRECATED_PARS",
+        "LOWERCASED_PARS",
+    ):
         assert getattr(products, name) is getattr(params, name)
         assert name in products.__all__ and name in params.__all__

@@ -16,12 +16,14 @@ import pytest
 import swifttools.ukssdc.xrt_prods as st
 from swifttools.ukssdc.xrt_prods import productVars
 
-from support import NOWHERE, USER
 from xrt_widgets import XRTProductRequest as OurRequest
 from xrt_widgets import params, products
 
-README_GLOBALS = dict(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True,
-                      centMeth="simple", useSXPS=False, posErr=1)
+from support import NOWHERE, USER
+
+README_GLOBALS = dict(
+    name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, centMeth="simple", useSXPS=False, posErr=1
+)
 OBS = "00221755001"
 
 
@@ -39,8 +41,11 @@ def remove(name):
 
 CASES = {
     # -- the README example and its neighbours
-    "readme": [g(**README_GLOBALS), add("LightCurve", binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True),
-               add("Spectrum")],
+    "readme": [
+        g(**README_GLOBALS),
+        add("LightCurve", binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True),
+        add("Spectrum"),
+    ],
     "readme-all-products": [g(**README_GLOBALS)] + [add(name) for name in products.LONG_NAMES],
     # -- globals and the get* flags
     "globals-none": [g(name="x"), add("LightCurve")],
@@ -98,8 +103,10 @@ CASES = {
     "sourceDet-all": [add("SourceDet", whichData="all", fitStrayLight=True)],
     # -- the positions: their shared parameters become globals
     "psf-useObs": [add("StandardPos", useObs=OBS)],
-    "psf-full": [g(**README_GLOBALS), add("StandardPos", whichData="user", useObs=OBS, detOrCent="detect",
-                                          centMeth="iterative", posRadius=20)],
+    "psf-full": [
+        g(**README_GLOBALS),
+        add("StandardPos", whichData="user", useObs=OBS, detOrCent="detect", centMeth="iterative", posRadius=20),
+    ],
     "enh-hours": [add("EnhancedPos", whichData="hours", incHours=6.0)],
     "xastrom-useAllObs": [add("AstromPos", useAllObs=True)],
     "xastrom-wire-names": [add("AstromPos", allxastrom=False, useposobs=OBS, detornot="centroid")],
@@ -142,8 +149,17 @@ def theirs_products(calls):
 def test_the_filled_in_values_we_expect():
     """Spot checks, so the parity above is not parity on nothing."""
     bodies = {}
-    for case in ("readme", "globals-T0", "globals-RA-Dec-leave-getCoords", "spec-hasRedshift-redshift",
-                 "spec-useObs", "bare-Spectrum", "psf-useObs", "lc-upper-case-choices", "spec-redshift-then-doNotFit"):
+    for case in (
+        "readme",
+        "globals-T0",
+        "globals-RA-Dec-leave-getCoords",
+        "spec-hasRedshift-redshift",
+        "spec-useObs",
+        "bare-Spectrum",
+        "psf-useObs",
+        "lc-upper-case-choices",
+        "spec-redshift-then-doNotFit",
+    ):
         req = _run(OurRequest(USER, base_url=f"https://{NOWHERE}"), CASES[case])
         bodies[case] = _without_api(req.getJSONDict())
         req.transport.close()
@@ -161,12 +177,12 @@ def test_the_filled_in_values_we_expect():
 
 
 def test_our_rule_tables_are_swifttools_tables():
-    assert params.PRODUCT_DEFAULTS == productVars.prodDefaults
-    assert params.PRODUCT_TRIGGERS == productVars.prodParTriggers
-    assert params.GLOBAL_TRIGGERS == productVars.globalParTriggers
-    assert params.SHARED_GLOBALS == productVars.prodUseGlobals
-    assert params.DEPRECATED_PARS == productVars.deprecatedPars
-    assert params.LOWERCASED_PARS == {p: tuple(v) for p, v in productVars.prodSpecificParValues.items()}
+    assert productVars.prodDefaults == params.PRODUCT_DEFAULTS
+    assert productVars.prodParTriggers == params.PRODUCT_TRIGGERS
+    assert productVars.globalParTriggers == params.GLOBAL_TRIGGERS
+    assert productVars.prodUseGlobals == params.SHARED_GLOBALS
+    assert productVars.deprecatedPars == params.DEPRECATED_PARS
+    assert {p: tuple(v) for p, v in productVars.prodSpecificParValues.items()} == params.LOWERCASED_PARS
 
 
 STALE_CASES = {
