@@ -14,9 +14,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -83,9 +83,15 @@ def running_demo(tmp_path: Path, *args: str) -> Iterator[tuple[Demo, str, str]]:
     env["PYTHONUNBUFFERED"] = "1"
     log = tmp_path / "demo.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "xrt_widgets.demo", *args], stdout=out,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=home,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "xrt_widgets.demo", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=home,
+            start_new_session=True,
+        )
     demo = Demo(proc, log)
     try:
         emulator_url = demo.wait_for(r"UKSSDC emulator: (\S+)").group(1)
@@ -128,8 +134,8 @@ def test_demo_command_serves_the_panel_and_stops_cleanly(page, tmp_path):
     # A second run keeps the user's copy, outputs and all.
     with running_demo(tmp_path, "--voila") as (demo, emulator_url_2, voila_url):
         assert emulator_url in copy.read_text()
-        assert f"kept your copies of cancel_demo.ipynb, job_board.ipynb, live_service.ipynb, " \
-               f"swifttools_demo.ipynb" in demo.output()
+        kept = "kept your copies of cancel_demo.ipynb, job_board.ipynb, live_service.ipynb, swifttools_demo.ipynb"
+        assert kept in demo.output()
         demo.ctrl_c_stops_everything(emulator_url_2, voila_url)
 
 

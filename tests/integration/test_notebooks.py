@@ -22,8 +22,9 @@ def run_notebook(name: str, tmp_path: Path, monkeypatch) -> tuple:
     monkeypatch.delenv("XRT_WIDGETS_BASE_URL", raising=False)  # the notebook starts its own emulator
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "committed with outputs"
-    NotebookClient(nb, timeout=90, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}},
-                   store_widget_state=True).execute()
+    NotebookClient(
+        nb, timeout=90, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}, store_widget_state=True
+    ).execute()
     state = nb.metadata["widgets"][WIDGET_STATE]["state"]
     return nb, state
 
@@ -34,7 +35,7 @@ def rows_in(state: dict) -> dict:
     for model in state.values():
         classes = model["state"].get("_dom_classes") or []
         if "xrtw-row" in classes:
-            name = next(c[len("xrtw-product-"):] for c in classes if c.startswith("xrtw-product-"))
+            name = next(c[len("xrtw-product-") :] for c in classes if c.startswith("xrtw-product-"))
             found = set(classes)
             for child in model["state"].get("children") or []:
                 inner = state.get(str(child).replace("IPY_MODEL_", ""), {}).get("state", {})
@@ -73,8 +74,11 @@ def test_swifttools_demo_notebook(tmp_path, monkeypatch):
     rows = rows_in(state)
     assert list(rows) == ["LightCurve", "Spectrum", "StandardPos"]
     assert "xrtw-status-cancelled" in rows["LightCurve"]
-    assert "xrtw-status-running" in rows["Spectrum"] or "xrtw-status-queued" in rows["Spectrum"] \
+    assert (
+        "xrtw-status-running" in rows["Spectrum"]
+        or "xrtw-status-queued" in rows["Spectrum"]
         or "xrtw-status-requested" in rows["Spectrum"]
+    )
     out = text_output(nb)
     assert "ok = 1" in out and "Job cancelled OK" in out
 
@@ -89,21 +93,24 @@ def test_live_notebook_is_not_run_but_is_valid():
 @pytest.mark.notebook
 @pytest.mark.timeout(180)
 def test_job_board_notebook(tmp_path, monkeypatch):
-    nb, state = run_notebook("job_board", tmp_path, monkeypatch)
+    _, state = run_notebook("job_board", tmp_path, monkeypatch)
     jobs = []
     for model in state.values():
         classes = model["state"].get("_dom_classes") or []
         if "xrtw-job" in classes:
             jobs.append(next(c for c in classes if c.startswith("xrtw-job-")))
     assert jobs == ["xrtw-job-1003", "xrtw-job-1002", "xrtw-job-1001"]  # newest first
-    assert any("Active jobs (queued or running): <b>3</b>" in str(m["state"].get("value", ""))
-               for m in state.values())
+    assert any("Active jobs (queued or running): <b>3</b>" in str(m["state"].get("value", "")) for m in state.values())
 
 
 def test_the_notebooks_are_package_data_not_a_folder_of_the_checkout():
     assert NOTEBOOKS == ROOT / "xrt_widgets" / "notebooks"
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == [
-        "cancel_demo.ipynb", "job_board.ipynb", "live_service.ipynb", "swifttools_demo.ipynb"]
+        "cancel_demo.ipynb",
+        "job_board.ipynb",
+        "live_service.ipynb",
+        "swifttools_demo.ipynb",
+    ]
     assert not (ROOT / "notebooks").exists()
 
 

@@ -22,7 +22,6 @@ import requests
 
 import xrt_widgets
 from xrt_widgets import XRTProductRequest, __version__, client
-
 from xrt_widgets.client import DEFAULT_BASE_URL
 
 from support import GLOBALS, PRODUCT_PARS, USER
@@ -43,26 +42,31 @@ def test_the_version_is_0_2_0(metadata):
     assert metadata["Version"] == __version__, REINSTALL
 
 
-@pytest.mark.parametrize("classifier", [
-    "Framework :: Jupyter",
-    "Framework :: Jupyter :: JupyterLab",
-    "Topic :: Scientific/Engineering :: Astronomy",
-    "Programming Language :: Python :: 3 :: Only",
-    "Programming Language :: Python :: 3.10",
-    "Programming Language :: Python :: 3.11",
-    "Programming Language :: Python :: 3.12",
-    "Programming Language :: Python :: 3.13",
-    "Typing :: Typed",
-])
+@pytest.mark.parametrize(
+    "classifier",
+    [
+        "Framework :: Jupyter",
+        "Framework :: Jupyter :: JupyterLab",
+        "Topic :: Scientific/Engineering :: Astronomy",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Typing :: Typed",
+    ],
+)
 def test_classifiers(metadata, classifier):
     assert classifier in metadata.get_all("Classifier", []), REINSTALL
 
 
 def test_the_python_versions_classified_agree_with_requires_python(metadata):
     minimum = tuple(int(part) for part in metadata["Requires-Python"].removeprefix(">=").split("."))
-    versions = [tuple(int(part) for part in c.rsplit(" ", 1)[1].split("."))
-                for c in metadata.get_all("Classifier", [])
-                if c.startswith("Programming Language :: Python :: 3.")]
+    versions = [
+        tuple(int(part) for part in c.rsplit(" ", 1)[1].split("."))
+        for c in metadata.get_all("Classifier", [])
+        if c.startswith("Programming Language :: Python :: 3.")
+    ]
     assert min(versions) == minimum
 
 
@@ -91,7 +95,7 @@ def test_the_changelog_has_this_version():
 
 
 def test_the_user_agent_names_the_package_and_requests_only():
-    assert client.USER_AGENT == f"xrt_widgets/{__version__} python-requests/{requests.__version__}"
+    assert f"xrt_widgets/{__version__} python-requests/{requests.__version__}" == client.USER_AGENT
 
 
 def test_the_server_sees_that_user_agent(emu):
@@ -106,6 +110,7 @@ def test_the_server_sees_that_user_agent(emu):
 
 # -- the pytest plugin ------------------------------------------------------------------------------
 
+
 def test_the_plugin_is_registered_under_pytest11():
     (entry,) = [ep for ep in importlib.metadata.entry_points(group="pytest11") if ep.name == "xrt_widgets"]
     assert entry.value == "xrt_widgets.pytest_plugin", REINSTALL
@@ -117,20 +122,26 @@ def test_the_plugin_is_loaded_in_this_suite_beside_its_own_emu(request, emu, uks
     assert os.environ["XRT_WIDGETS_BASE_URL"] == ukssdc_emulator.base_url
 
 
-@pytest.mark.parametrize("stmt", [
-    "import xrt_widgets.pytest_plugin",
-    # What every pytest session does where xrt_widgets is installed, whatever it tests.
-    "import pytest; pytest.main(['--collect-only', '-q', '-p', 'no:cacheprovider', sys.argv[1]])",
-])
+@pytest.mark.parametrize(
+    "stmt",
+    [
+        "import xrt_widgets.pytest_plugin",
+        # What every pytest session does where xrt_widgets is installed, whatever it tests.
+        "import pytest; pytest.main(['--collect-only', '-q', '-p', 'no:cacheprovider', sys.argv[1]])",
+    ],
+)
 def test_the_plugin_loads_no_http_or_widget_library(stmt, tmp_path):
-    code = ("import json, sys\n"
-            f"{stmt}\n"
-            "heavy = ('requests', 'urllib3', 'ipywidgets', 'traitlets', 'IPython', 'xrt_widgets.emulator')\n"
-            "print(json.dumps({'heavy': sorted(m for m in heavy if m in sys.modules),\n"
-            "                  'ours': sorted(m for m in sys.modules if m.startswith('xrt_widgets'))}))")
+    code = (
+        "import json, sys\n"
+        f"{stmt}\n"
+        "heavy = ('requests', 'urllib3', 'ipywidgets', 'traitlets', 'IPython', 'xrt_widgets.emulator')\n"
+        "print(json.dumps({'heavy': sorted(m for m in heavy if m in sys.modules),\n"
+        "                  'ours': sorted(m for m in sys.modules if m.startswith('xrt_widgets'))}))"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
     assert loaded == {"heavy": [], "ours": ["xrt_widgets", "xrt_widgets._version", "xrt_widgets.pytest_plugin"]}
@@ -138,7 +149,7 @@ def test_the_plugin_loads_no_http_or_widget_library(stmt, tmp_path):
 
 #: Tests as a user writes them, each run in a new pytest process that finds the plugin by its entry
 #: point. ``SWIFT_GLOBALS`` satisfy swifttools' checks as well as ours.
-USER_TESTS = '''
+USER_TESTS = """
 import os
 
 import pytest
@@ -203,7 +214,7 @@ def test_each_test_has_its_own_emulator(ukssdc_emulator):
 
 def test_the_base_url_is_set_only_while_the_fixture_lives():
     assert "XRT_WIDGETS_BASE_URL" not in os.environ
-'''
+"""
 
 
 def _readme_example() -> str:
@@ -225,15 +236,30 @@ def _as_swifttools(example: str) -> str:
 
 
 def test_the_fixture_in_a_users_own_test_run(pytester, monkeypatch):
-    pytester.makepyfile(test_user=USER_TESTS, test_readme_ours=_readme_example(),
-                        test_readme_swifttools=_as_swifttools(_readme_example()))
+    pytester.makepyfile(
+        test_user=USER_TESTS,
+        test_readme_ours=_readme_example(),
+        test_readme_swifttools=_as_swifttools(_readme_example()),
+    )
     monkeypatch.delenv("XRT_WIDGETS_BASE_URL", raising=False)
     # This project's pytest settings (warnings are errors, strict markers, timeouts), but not its
     # conftest: the user's tests see only what the installed package gives them.
-    result = pytester.runpytest_subprocess("-c", str(ROOT / "pyproject.toml"), "--rootdir", str(pytester.path),
-                                           "-p", "no:cacheprovider", "-v", ".", timeout=300)
-    result.stdout.fnmatch_lines([
-        "*test_readme_ours.py::test_a_failed_cancel_is_reported PASSED*",
-        "*test_readme_swifttools.py::test_a_failed_cancel_is_reported PASSED*",
-    ], consecutive=False)
+    result = pytester.runpytest_subprocess(
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        "--rootdir",
+        str(pytester.path),
+        "-p",
+        "no:cacheprovider",
+        "-v",
+        ".",
+        timeout=300,
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*test_readme_ours.py::test_a_failed_cancel_is_reported PASSED*",
+            "*test_readme_swifttools.py::test_a_failed_cancel_is_reported PASSED*",
+        ],
+        consecutive=False,
+    )
     result.assert_outcomes(passed=9)
