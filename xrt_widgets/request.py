@@ -97,8 +97,8 @@ class XRTProductRequest(RequestBuilder):
     def __init__(
         self,
         user: str,
-        silent: bool = True,
         *,
+        silent: bool = True,
         base_url: str | None = None,
         timeout: Timeout = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
