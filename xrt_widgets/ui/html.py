@@ -150,8 +150,9 @@ def stylesheet() -> str:
          "box-shadow:none}"),
         f"{panel} .jupyter-button:disabled{{cursor:not-allowed;opacity:.6}}",
         # -- focus: a 2 px ring outside the control, in a colour readable on the page and on every tint
-        (f"{panel} :is(button,input,a,[tabindex]):focus-visible"
-         "{outline:2px solid var(--xrtw-focus);outline-offset:2px;box-shadow:none}"),
+        # (important: ipywidgets' text inputs and selects drop the outline on focus, for a faint border colour)
+        (f"{panel} :is(button,input,select,textarea,a,[tabindex]):focus-visible"
+         "{outline:2px solid var(--xrtw-focus)!important;outline-offset:2px!important;box-shadow:none}"),
         # the summary takes focus from code after an action started by a click: its ring shows without Tab too
         f"{panel} .xrtw-summary:focus{{outline:2px solid var(--xrtw-focus);outline-offset:2px}}",
         # -- checkboxes drawn by the page: a dark box on light tints, a light box on dark ones; final ones dashed

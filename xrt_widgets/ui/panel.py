@@ -422,8 +422,9 @@ class CancelPanel(widgets.VBox):
     def _on_cancel_click(self) -> None:
         if self.confirm and self.selected:
             n = len(self.selected)
-            self.confirm_text.value = (f"<b>Cancel {n} product{'s' if n != 1 else ''}: "
-                                       f"{escape(', '.join(self.selected))}?</b> This cannot be undone.")
+            # an alert: read out as the bar appears, while focus moves to its Back button
+            self.confirm_text.value = (f"<div role=\"alert\"><b>Cancel {n} product{'s' if n != 1 else ''}: "
+                                       f"{escape(', '.join(self.selected))}?</b> This cannot be undone.</div>")
             shown(self.confirm_box, True)
             self.back_button.focus()  # the safe choice; Enter on it closes the bar again
             return
