@@ -203,15 +203,17 @@ def notebook7_server(_processes, tmp_path_factory) -> Callable[..., JupyterServe
 
 @pytest.fixture
 def voila_server(_processes, tmp_path_factory) -> Callable[..., JupyterServer]:
-    """Factory: ``voila_server(notebook_path, *, env=None) -> JupyterServer`` serving one notebook with Voila.
+    """Factory: ``voila_server(notebook_path, *, env=None, theme="") -> JupyterServer`` serving one notebook.
 
     Open ``server.url``: Voila runs the notebook for each page load, with no
-    token and no run step. ``env`` reaches the kernel as for :func:`lab_server`.
+    token and no run step. ``env`` reaches the kernel as for :func:`lab_server`;
+    ``theme`` ("light" or "dark") is Voila's ``--theme``.
     """
-    def start(notebook_path: Path, *, env: Optional[Mapping[str, str]] = None) -> JupyterServer:
+    def start(notebook_path: Path, *, env: Optional[Mapping[str, str]] = None, theme: str = "") -> JupyterServer:
         notebook = Path(notebook_path).resolve()
         folder = tmp_path_factory.mktemp("voila")
-        port = _serve(_processes, lambda port: voila_command(notebook, port=port),
+        extra = [f"--theme={theme}"] if theme else []
+        port = _serve(_processes, lambda port: [*voila_command(notebook, port=port), *extra],
                       # Probing "/" would start a kernel and run the notebook.
                       probe=lambda port: f"http://{ALLOWED_HOST}:{port}/voila/static/",
                       env=_jupyter_env(folder / "jupyter", env), cwd=notebook.parent, log=folder / "voila.log")
@@ -325,3 +327,219 @@ def _open_lab_notebook(page, server: JupyterServer, name: str, *, timeout_ms: in
 def open_lab_notebook() -> Callable[..., None]:
     """``open_lab_notebook(page, server, name)``: open ``name`` in Lab, wait for an idle kernel, run all cells."""
     return _open_lab_notebook
+
+
+def _set_lab_theme(page, theme: str) -> None:
+    """Switch Lab to "JupyterLab Light" or "JupyterLab Dark" and wait until the page says it is applied."""
+    name = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}[theme]
+    page.evaluate("name => window.jupyterapp.commands.execute('apputils:change-theme', {theme: name})", name)
+    page.wait_for_function("light => document.body.dataset.jpThemeLight === light",
+                           arg="true" if theme == "light" else "false", timeout=30_000)
+    page.wait_for_timeout(300)  # the theme's stylesheet is applied in the frame after the attribute changes
+
+
+@pytest.fixture
+def set_lab_theme() -> Callable[..., None]:
+    """``set_lab_theme(page, "light" | "dark")``: switch JupyterLab's theme through its command."""
+    return _set_lab_theme
+
+
+# -- accessibility: axe-core and contrast measured from computed styles ---------------------------
+
+AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+#: The axe impacts that fail a test.
+AXE_FAILING = ("serious", "critical")
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """The path of axe-core's ``axe.min.js`` (installed from npm by ``scripts/ensure-axe``; ``make test`` runs it)."""
+    if not AXE_SCRIPT.is_file():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run scripts/ensure-axe (make test does)")
+    return AXE_SCRIPT
+
+
+def _run_axe(page, axe_path: Path, selector: str) -> dict:
+    """Run axe-core on every element matching ``selector``, colour contrast included.
+
+    Returns ``{"violations": [...], "failing": [...], "passes": {rule: nodes}, "incomplete": [...]}``
+    where each violation is ``{"id", "impact", "help", "targets"}`` and
+    ``failing`` holds the violations of impact serious or critical.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(axe_path))
+    result = page.evaluate("""async (selector) => {
+        if (!document.querySelector(selector)) throw new Error('no element matches ' + selector);
+        const result = await axe.run({include: [[selector]]},
+                                     {rules: {'color-contrast': {enabled: true}}});
+        const slim = list => list.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                             targets: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: '
+                                                                  + (n.failureSummary || '').slice(0, 300))}));
+        const passes = {};
+        for (const p of result.passes) passes[p.id] = p.nodes.length;
+        return {violations: slim(result.violations), passes, incomplete: slim(result.incomplete)};
+    }""", selector)
+    result["failing"] = [v for v in result["violations"] if v["impact"] in AXE_FAILING]
+    return result
+
+
+@pytest.fixture
+def run_axe(axe_script) -> Callable[..., dict]:
+    """``run_axe(page, selector) -> result``: axe-core on the elements matching ``selector`` (see ``_run_axe``)."""
+    return lambda page, selector: _run_axe(page, axe_script, selector)
+
+
+#: In the page: colours parsed from computed styles, backgrounds composited up the tree, WCAG 2 ratios.
+CONTRAST_JS = r"""
+(() => {
+  const parse = c => {
+    let m = /rgba?\(([^)]*)\)/.exec(c);
+    if (m) { const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+             return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; }
+    m = /color\(srgb ([^)]*)\)/.exec(c);
+    if (m) { const p = m[1].split(/[\s\/]+/).filter(Boolean).map(Number);
+             return [p[0] * 255, p[1] * 255, p[2] * 255, p.length > 3 ? p[3] : 1]; }
+    return null;
+  };
+  const over = (top, bottom) => {
+    const a = top[3];
+    return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]);
+  };
+  const background = el => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let colour = [255, 255, 255, 1];  // the canvas
+    for (let i = layers.length - 1; i >= 0; i--) colour = over(layers[i], colour);
+    return colour;
+  };
+  const opacity = el => {
+    let o = 1;
+    for (let e = el; e; e = e.parentElement) o *= +getComputedStyle(e).opacity;
+    return o;
+  };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+                     return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const hex = c => '#' + c.slice(0, 3).map(v => Math.round(v).toString(16).padStart(2, '0')).join('');
+  const visible = el => {
+    const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+    return r.width > 1 && r.height > 1 && s.visibility === 'visible' && el.getClientRects().length > 0;
+  };
+  const describe = el => (el.className && typeof el.className === 'string'
+                          ? '.' + el.className.trim().split(/\s+/).join('.') : el.tagName.toLowerCase());
+  window.__xrtwTextContrast = root => {
+    const out = [];
+    for (const el of root.querySelectorAll('*')) {
+      const own = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+      if (!own || !visible(el) || el.closest('.xrtw-sr,style,script')) continue;
+      if (el.closest('button:disabled,input:disabled,.mod-disabled')) continue;  // inactive controls are exempt
+      const bg = background(el), fg = parse(getComputedStyle(el).color);
+      fg[3] *= opacity(el);
+      const shown = over(fg, bg);
+      out.push({text: own.slice(0, 40), element: describe(el), fg: hex(shown), bg: hex(bg), ratio: ratio(shown, bg)});
+    }
+    return out;
+  };
+  window.__xrtwFocusRing = el => {
+    const s = getComputedStyle(el);
+    const width = parseFloat(s.outlineWidth) || 0, offset = parseFloat(s.outlineOffset) || 0;
+    if (s.outlineStyle === 'none' || width === 0) return {element: describe(el), ring: false, ratio: 0};
+    const colour = parse(s.outlineColor), outside = background(el.parentElement || el);
+    const inside = offset > 0 ? outside : background(el);
+    const shownOut = over(colour, outside), shownIn = over(colour, inside);
+    return {element: describe(el), ring: true, width, colour: hex(shownOut), outside: hex(outside), inside: hex(inside),
+            ratio: Math.min(ratio(shownOut, outside), ratio(shownIn, inside))};
+  };
+})();
+"""
+
+
+def _measure_text(page, selector: str) -> list[dict]:
+    """Every visible text under ``selector``: its colour, the composited background behind it and their ratio."""
+    page.evaluate(CONTRAST_JS)
+    return page.evaluate("sel => [...document.querySelectorAll(sel)].flatMap(r => window.__xrtwTextContrast(r))",
+                         selector)
+
+
+def _tab_through(page, selector: str, *, limit: int = 80) -> list[dict]:
+    """Focus the first control under ``selector`` from the keyboard, then Tab until focus leaves it.
+
+    Returns the focus ring measured on each control reached, in order:
+    ``{"element", "ring", "width", "colour", "outside", "inside", "ratio"}``.
+    """
+    page.evaluate(CONTRAST_JS)
+    first = page.evaluate("""sel => {
+        const root = document.querySelector(sel);
+        const c = [...root.querySelectorAll('button:not(:disabled),input:not(:disabled),a[href],[tabindex="0"]')]
+            .find(e => e.getClientRects().length > 0);
+        if (!c) return false;
+        c.focus(); return true; }""", selector)
+    assert first, f"no focusable control under {selector}"
+    page.keyboard.press("Shift+Tab")  # from the keyboard, so that :focus-visible applies from here on
+    page.keyboard.press("Tab")
+    rings = []
+    page.evaluate("() => { window.__xrtwSeen = new Set(); }")
+    for _ in range(limit):
+        ring = page.evaluate("""sel => {
+            const el = document.activeElement;
+            if (!el || !el.closest(sel) || window.__xrtwSeen.has(el)) return null;  // left, or came round again
+            window.__xrtwSeen.add(el);
+            return window.__xrtwFocusRing(el); }""", selector)
+        if ring is None:
+            break
+        rings.append(ring)
+        page.keyboard.press("Tab")
+    return rings
+
+
+@pytest.fixture
+def measure_text() -> Callable[..., list[dict]]:
+    """``measure_text(page, selector)``: contrast of every visible text under ``selector`` (see ``_measure_text``)."""
+    return _measure_text
+
+
+@pytest.fixture
+def tab_through() -> Callable[..., list[dict]]:
+    """``tab_through(page, selector)``: Tab through the controls under ``selector``; their focus rings."""
+    return _tab_through
+
+
+def _overflow(page, selector: str) -> dict:
+    """What sticks out sideways under ``selector``: elements wider than their container, clipped buttons.
+
+    Returns ``{"scroll": [...], "wider": [...], "clipped": [...], "width": panel width}``:
+    boxes that scroll sideways, elements whose right edge passes the panel's,
+    and buttons whose label is wider than the button (cut or ellipsised).
+    """
+    return page.evaluate(r"""sel => {
+        const describe = el => (typeof el.className === 'string' && el.className.trim()
+            ? '.' + el.className.trim().split(/\s+/).join('.') : el.tagName.toLowerCase());
+        const out = {scroll: [], wider: [], clipped: [], width: 0};
+        for (const root of document.querySelectorAll(sel)) {
+            const box = root.getBoundingClientRect();
+            out.width = Math.max(out.width, box.width);
+            for (const el of [root, ...root.querySelectorAll('*')]) {
+                if (!el.getClientRects().length || el.closest('.xrtw-sr,style')) continue;
+                const r = el.getBoundingClientRect();
+                if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible')
+                    out.scroll.push(describe(el) + ` ${el.scrollWidth}>${el.clientWidth}`);
+                if (r.right > box.right + 1 || r.left < box.left - 1)
+                    out.wider.push(describe(el) + ` ${Math.round(r.left)}..${Math.round(r.right)} in `
+                                   + `${Math.round(box.left)}..${Math.round(box.right)}`);
+                if (el.tagName === 'BUTTON' && el.scrollWidth > el.clientWidth + 1)
+                    out.clipped.push(describe(el) + ` '${el.textContent.trim()}' ${el.scrollWidth}>${el.clientWidth}`);
+            }
+            if (document.scrollingElement.scrollWidth > document.scrollingElement.clientWidth + 1)
+                out.scroll.push('the page itself');
+        }
+        return out;
+    }""", selector)
+
+
+@pytest.fixture
+def overflow() -> Callable[..., dict]:
+    """``overflow(page, selector)``: what scrolls or sticks out sideways under ``selector`` (see ``_overflow``)."""
+    return _overflow
