@@ -142,7 +142,7 @@ def labels_visible(page, overflow_report: dict) -> None:
 def test_panel_reflows_at_320_css_px(browser, page, start_emulator_server, voila_server, overflow, artifacts_dir):
     base_url = start_emulator_server("--demo")
     voila = voila_server(NOTEBOOKS / "cancel_demo.ipynb", env={"XRT_WIDGETS_BASE_URL": base_url})
-    page.set_viewport_size({"width": 320, "height": 800})
+    page.set_viewport_size({"width": 320, "height": 1100})
     page.goto(voila.url)
     wait_for_statuses(page)
     show_everything(page)
