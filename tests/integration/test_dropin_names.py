@@ -211,6 +211,43 @@ def test_refused_as_swifttools_refuses(calls):
     assert both(calls)[0] == "raised"
 
 
+#: For each product: a parameter to set, read and remove through its own set<Product>Pars, get<Product>Pars and
+#: remove<Product>Par (the positions share theirs as globals: removing one is refused by both).
+PER_PRODUCT = {
+    "LightCurve": dict(binMeth="counts", minSig=4.0),
+    "Spectrum": dict(hasRedshift=False, grades="ALL"),
+    "StandardPos": dict(posRadius=10, whichData="all"),
+    "EnhancedPos": dict(incHours=6, whichData="hours"),
+    "AstromPos": dict(useAllObs=True, detOrCent="centroid"),
+    "Image": dict(energies="0.3-10", useObs=OBS),
+    "SourceDet": dict(whichData="all", whichBands="total"),
+}
+
+
+@pytest.mark.parametrize("product", list(PER_PRODUCT))
+def test_each_products_own_methods_as_swifttools(product):
+    (first, second), (value_first, _) = list(PER_PRODUCT[product]), list(PER_PRODUCT[product].values())
+
+    def own(step):
+        return lambda r: getattr(r, step.format(product))
+
+    steps = [
+        lambda r: own("add{}")(r)(),
+        lambda r: own("set{}Pars")(r)(**PER_PRODUCT[product]),
+        lambda r: (own("get{}Pars")(r)(), own("get{}Pars")(r)(showUnset=True), own("get{}Pars")(r)(first)),
+        lambda r: own("get{}Pars")(r)(second),
+        lambda r: getattr(r, f"has{product}"),
+    ]
+    for upto in range(1, len(steps) + 1):
+        result = both(seq(*steps[:upto]))
+        assert result[0] == "returned", (upto, result)
+    assert both(seq(*steps[:2], lambda r: own("get{}Pars")(r)(first)))[1] == value_first
+    removed = both(seq(*steps[:2], lambda r: own("remove{}Par")(r)(first), lambda r: own("get{}Pars")(r)()))
+    assert removed[0] == ("raised" if product in ("StandardPos", "EnhancedPos") else "returned")
+    assert both(seq(lambda r: own("remove{}Par")(r)(first)))[1] is RuntimeError  # no such product yet
+    assert both(seq(*steps[:1], lambda r: own("remove{}")(r)(), lambda r: r.productList)) == ("returned", [])
+
+
 def test_what_the_refusals_are():
     """Spot checks, so that the comparison above is not a comparison of two empty outcomes."""
     assert both(REFUSED["global-unknown"]) == ("raised", ValueError)
