@@ -129,6 +129,40 @@ def test_job_ids_as_strings_on_request(as_strings):
         assert post(emu, "listOldJobs.php", {"UserID": USER})["jobs"][0]["JobID"] == job_id
 
 
+def test_job_ids_as_strings_can_be_turned_on_while_serving(emu):
+    assert emu.string_job_ids is False and submit(emu, lc=1, binMeth="snapshot")["JobID"] == 1001
+    emu.string_job_ids = True
+    assert submit(emu, lc=1, binMeth="snapshot")["JobID"] == "1002"
+
+
+def test_python_m_xrt_widgets_emulator_string_job_ids():
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xrt_widgets.emulator", "--port", "0", "--string-job-ids"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base_url = proc.stdout.readline().split()[-1]
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/user_objects")
+        reply = requests.post(
+            f"{base_url}/run_userobject.php", json={**BODY, "lc": 1, "binMeth": "snapshot"}, timeout=10
+        )
+        assert reply.json()["JobID"] == "1001"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        finally:
+            proc.stdout.close()
+            proc.stderr.close()
+    assert proc.returncode == 0
+
+
 def test_the_job_url_is_a_small_web_page_with_the_servers_texts_escaped(emu):
     reply = submit(emu, name=XSS, lc=1, binMeth="snapshot", dopsf=1)
     emu.set_text(1001, "psf", statusText="<script>alert(1)</script>")

@@ -126,6 +126,15 @@ class Emulator:
         return self.clock.advance(seconds)
 
     @property
+    def string_job_ids(self) -> bool:
+        """Whether replies carry JobIDs as strings of digits (``"951"``); may be changed while serving."""
+        return self.store.string_job_ids
+
+    @string_job_ids.setter
+    def string_job_ids(self, value: bool) -> None:
+        self.store.string_job_ids = bool(value)
+
+    @property
     def reply_delay(self) -> float:
         return self._reply_delay
 

@@ -38,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reply-delay", type=float, default=0.0, help="seconds to wait before each reply")
     parser.add_argument("--state-file", default=None, help="keep jobs in this JSON file across restarts")
+    parser.add_argument(
+        "--string-job-ids",
+        action="store_true",
+        help='send JobIDs as strings of digits ("951"), as the real service is shown doing',
+    )
     args = parser.parse_args(argv)
     durations = dict(DEMO_DURATIONS) if args.demo else {}
     durations.update(args.durations or {})
@@ -47,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         durations=durations or None,
         reply_delay=args.reply_delay,
         state_file=args.state_file,
+        string_job_ids=args.string_job_ids,
     ).start()
     print(f"UKSSDC emulator serving at {emu.base_url}", flush=True)
     print(f"  export XRT_WIDGETS_BASE_URL={emu.base_url}", flush=True)
