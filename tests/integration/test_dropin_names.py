@@ -348,6 +348,40 @@ def test_submit_reads_job_pars_back_as_swifttools_does(emu, update):
     assert (pars["LightCurve"].get("whichData") == "all") == update  # a default the server filled in
 
 
+#: The jobPars the swifttools documentation shows the real service returning (ReturnData.md), as printed there.
+DOCUMENTED_JOB_PARS = {
+    "api_name": "xrt_prods", "api_version": "0.1", "UserID": USER, "cent": 1, "name": "GRB 200416A",
+    "RA": "335.6985", "Dec": "-7.5179", "centMeth": "simple", "useSXPS": 0, "Tstart": 608713541.952, "poserr": 1,
+    "lc": 1, "binMeth": "counts", "pccounts": "20", "wtcounts": "30", "dynamic": 1, "spec": 1, "specz": 0,
+    "dopsf": 1, "doenh": 1, "doxastrom": 1, "allxastrom": 1, "whatSXPS": "2SXPS", "image": 0, "sss": "0",
+    "sinceT0": 0, "lcobs": 0, "hrbin": 0, "do3col": 0, "enh": 0, "wtpuprate": 150, "pcpuprate": 0.6,
+    "maxCentTries": "10", "soft1": "0.3", "soft2": "1.5", "hard1": "1.5", "hard2": "10", "minen": "0.3",
+    "maxen": "10", "grades": "all", "sigmin": "3", "allowUL": "both", "allowB": "both", "bayesCounts": 15,
+    "bayesSNR": 2.4, "lctimetype": "s", "pcbin": "2.51", "wtbin": "0.5", "ratefact": "10", "binfact": "1.5",
+    "mincmin": "15", "minsnr": 1.5, "pcmaxbin": 100000000, "wtmaxbin": 100000000, "pcmaxgap": 100000000,
+    "wtmaxgap": 100000000, "femin": "0", "timeslice": "single", "specobs": "hours", "specobstime": 12,
+    "specgrades": "all", "posRadius": "20", "posobs": "hours", "posobstime": 12, "detornot": "detect",
+    "detMeth": "simple", "targ": "00966554",
+}  # fmt: skip
+
+
+def test_the_documented_job_pars_are_read_back_as_swifttools_reads_them(emu):
+    """The documented reply has ``'lcobs': 0``, which neither client can read as the light curve's whichData:
+    both warn that the parameters could not all be updated, and hold the same ones."""
+    got = {}
+    for client in ("swifttools", "ours"):
+        req = pointed(client, emu)
+        full(req)
+        emu.inject("submit", "mutate", func=lambda reply: {**reply, "jobPars": DOCUMENTED_JOB_PARS})
+        with pytest.warns(UserWarning, match="error occured updating the parameters"):
+            assert req.submit() is True
+        got[client] = (req.getAllPars(), req.globalPars, req.jobPars)
+    assert got["ours"] == got["swifttools"]
+    pars, globals_ = got["ours"][:2]
+    assert globals_["targ"] == "00966554" and globals_["RA"] == 335.6985 and globals_["maxCentTries"] == 10
+    assert pars["LightCurve"]["pcCounts"] == 20  # read before the light curve's lcobs stopped the update
+
+
 def test_user_id_cannot_change_after_submission(emu):
     for client in ("swifttools", "ours"):
         req = pointed(client, emu)
