@@ -500,11 +500,29 @@ class XRTProductRequest(RequestBuilder):
         return result
 
     def listOldJobs(self) -> list[Any]:
-        """Every job this user has submitted, most recent first, entries unchecked (see :func:`listOldJobs`)."""
+        """Every job this user has submitted, most recent first, entries unchecked (see :func:`listOldJobs`).
+
+        Raises
+        ------
+        ServiceError
+            When the service refuses, as for a user it does not know (swifttools prints the message and returns
+            None instead).
+        XRTError
+            When the request fails or the reply cannot be read.
+        """
         return list_jobs_with(self._transport, self._user)
 
     def countActiveJobs(self) -> int:
-        """How many of this user's jobs are queued or running."""
+        """How many of this user's jobs are queued or running.
+
+        Raises
+        ------
+        ServiceError
+            When the service refuses, as for a user it does not know (swifttools prints the message and returns
+            -1 instead).
+        XRTError
+            When the request fails or the reply cannot be read.
+        """
         return count_active_jobs_with(self._transport, self._user)
 
     def close(self) -> None:
