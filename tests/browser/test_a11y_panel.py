@@ -273,6 +273,21 @@ def test_screen_reader_cues(page, start_emulator_server, voila_server):
     # every status icon is decorative: hidden from screen readers, the words say it
     icons = page.locator(f"{PANEL} .xrtw-badge > span").all()
     assert icons and all(i.get_attribute("aria-hidden") == "true" for i in icons)
+    # a button's name is its words: its icon is drawn with empty alternative text, and is the glyph
+    # ipywidgets itself draws for that icon (compared with one drawn outside the panel)
+    panel = page.locator(PANEL).first
+    for label in ("Select all", "Select none", "Refresh", "Cancel selected", "Show history (1)"):
+        expect(panel.get_by_role("button", name=label, exact=True)).to_have_count(1)
+    glyphs = page.evaluate("""() => [...document.querySelectorAll('.xrtw-panel button i.fa')].map(i => {
+        const plain = document.createElement('i');
+        plain.className = i.className;
+        document.body.appendChild(plain);
+        const first = c => (c.match(/^"[^"]*"/) || [''])[0];
+        const pair = [i.className, first(getComputedStyle(i, '::before').content),
+                      first(getComputedStyle(plain, '::before').content)];
+        plain.remove();
+        return pair; })""")
+    assert len(glyphs) >= 4 and all(drawn == own and drawn not in ('', '""') for _c, drawn, own in glyphs), glyphs
     # nothing ticked: the error line is an alert
     page.locator(f"{PANEL} button.xrtw-cancel").click()
     expect(page.locator(f"{PANEL} .xrtw-error [role='alert']")).to_contain_text("Tick at least one product")

@@ -32,7 +32,8 @@ from ..codes import Status
 from ..markup import escape, render_progress, render_progress_lines
 
 __all__ = ["escape", "render_progress", "render_progress_lines", "stylesheet", "status_html", "header_html",
-           "notice_html", "live_html", "error_html", "contrast_ratio", "dark_tint", "THEMES", "STATUS_CLASS"]
+           "notice_html", "live_html", "error_html", "contrast_ratio", "dark_tint", "THEMES", "ICON_GLYPHS",
+           "STATUS_CLASS"]
 
 #: The class of the element that carries a row's status (and its ``xrtw-status-<slug>``).
 STATUS_CLASS = "xrtw-state"
@@ -55,6 +56,17 @@ THEMES: dict[str, dict[str, str]] = {
 _JP = {"fg": "var(--jp-ui-font-color0,#000)", "bg": "var(--jp-layout-color0,#fff)",
        "button-bg": "var(--jp-layout-color2,#eee)", "border": "var(--jp-border-color1,#bdbdbd)",
        "font": "var(--jp-ui-font-family,system-ui,sans-serif)"}
+
+
+#: The Font Awesome 5 code points that ipywidgets 8 draws for the icons our buttons use. The stylesheet
+#: draws the same glyph with empty alternative text, so that a button's accessible name is its words only
+#: ("Cancel selected", not "\uf05e Cancel selected"); a browser test checks the glyphs still match.
+ICON_GLYPHS: dict[str, int] = {
+    "arrow-left": 0xF060, "ban": 0xF05E, "check": 0xF00C, "check-square": 0xF14A, "check-square-o": 0xF14A,
+    "chevron-down": 0xF078, "chevron-left": 0xF053, "chevron-right": 0xF054, "chevron-up": 0xF077,
+    "clock-o": 0xF017, "filter": 0xF0B0, "list": 0xF03A, "refresh": 0xF021, "square-o": 0xF0C8,
+    "times": 0xF00D, "trash": 0xF2ED,
+}
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
@@ -221,6 +233,8 @@ def stylesheet() -> str:
                      "color:var(--xrtw-row-text)}")
         rules.append(f".xrtw-summary.xrtw-result-{code.slug}::before{{content:{_css_icon(code.icon)}}}")
     rules.append(f".xrtw-is-busy .xrtw-summary::before{{content:{_css_icon('◌')}}}")
+    for name, glyph in ICON_GLYPHS.items():  # decorative: the words name the button
+        rules.append(f"{panel} i.fa-{name}::before{{content:{_css_icon(chr(glyph))}}}")
     return "<style>" + "".join(rules) + "</style>"
 
 
