@@ -148,8 +148,8 @@ from xrt_widgets import CancelPanel, Emulator, XRTProductRequest
 XSS = {XSS_MARK!r}
 emu = Emulator(manual_clock=True).start()
 req = XRTProductRequest("x@example.org", base_url=emu.base_url)
-req.setGlobalPars(name=XSS, targ="00221755", RA=1.0, Dec=2.0)
-req.addLightCurve(); req.addSpectrum()
+req.setGlobalPars(name=XSS, targ="00221755", RA=1.0, Dec=2.0, centroid=False, useSXPS=False)
+req.addLightCurve(binMeth="snapshot"); req.addSpectrum(hasRedshift=False)
 assert req.submit()
 emu.set_text(req.JobID, "LightCurve", statusText=XSS, PreProgress=XSS, StepLabel=XSS, cancelText=XSS)
 emu.advance(30)
@@ -194,8 +194,9 @@ def test_job_board_bulk_cancel_in_two_jobs(page, start_emulator_server, lab_serv
     expect(board.locator(".xrtw-board-summary")).to_contain_text("2 of 2 jobs fully cancelled")
     board.screenshot(path=str(artifacts_dir / "job-board.png"))
     # a product ticked inside a job's own panel ("Details") is what the board cancels
-    job = board.locator(".xrtw-job-box-1003")
-    job.locator("button.xrtw-job-details").click()
+    board.locator(".xrtw-job-1003 button.xrtw-job-details").click()
+    job = board.locator(".xrtw-jobs .xrtw-panel")  # the Details panel, made when opened, after its row
+    expect(job).to_have_count(1)
     job.locator(".xrtw-product-Spectrum input[type='checkbox']").check()
     board.locator("button.xrtw-board-cancel").click()
     expect(board).to_contain_text("Cancel 1 product in 1 job?")
@@ -212,8 +213,8 @@ def test_a_rerun_cell_shows_what_is_known_of_the_job(page, lab_server, open_lab_
 from xrt_widgets import CancelPanel, Emulator, XRTProductRequest
 emu = Emulator(manual_clock=True).start()
 req = XRTProductRequest("x@example.org", base_url=emu.base_url)
-req.setGlobalPars(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21)
-req.addLightCurve()
+req.setGlobalPars(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=False, useSXPS=False)
+req.addLightCurve(binMeth="snapshot")
 assert req.submit()
 first = CancelPanel(req, confirm=False)
 print("first", first.cancel(["LightCurve"]).result(timeout=30))
