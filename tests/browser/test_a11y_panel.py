@@ -256,6 +256,12 @@ def test_keyboard_only_cancel_in_jupyterlab(page, start_emulator_server, lab_ser
     assert panel.locator(".xrtw-announce [role='status'][aria-live='polite']").count() == 1
     steps.append(f"live region: {before} -> {after}")
     panel.screenshot(path=str(artifacts_dir / "a11y-panel-keyboard.png"))
+    # the history opens from the keyboard too (ipywidgets' Accordion header cannot be reached with Tab)
+    tab_until(page, r"xrtw-disclosure")
+    page.keyboard.press("Enter")
+    expect(panel.locator(".xrtw-history table")).to_be_visible()
+    expect(panel.locator("button.xrtw-disclosure")).to_have_text(re.compile(r"Hide history \(\d+\)"))
+    steps.append("Tab, Enter on Show history -> " + panel.locator("button.xrtw-disclosure").inner_text())
     with open(artifacts_dir / "a11y-keyboard.txt", "w") as out:
         out.write("".join(s + "\n" for s in steps))
 
