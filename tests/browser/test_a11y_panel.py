@@ -251,7 +251,8 @@ def test_keyboard_only_cancel_in_jupyterlab(page, start_emulator_server, lab_ser
     expect(live).to_contain_text("2 of 2 cancelled")
     after = live.all_inner_texts()
     assert after != before and "Cancelled" in " ".join(after), (before, after)
-    # the focused box holds the live summary, and focus is still there once the outcome is shown
+    # focus stays on the summary line once it shows the outcome; screen readers hear that outcome from the
+    # live region beside it (the summary itself is a Label: the one text widget that can take focus)
     assert "xrtw-summary" in focused(page)
     assert panel.locator(".xrtw-announce [role='status'][aria-live='polite']").count() == 1
     steps.append(f"live region: {before} -> {after}")
