@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 __all__ = ["TESTED_SWIFTTOOLS", "ReplyWatch", "raised_after_sending", "watch_reply"]
 
@@ -65,7 +66,7 @@ class ReplyWatch:
 
     def __init__(self, request: Any) -> None:
         self.request = request
-        self.reply: Optional[dict] = None
+        self.reply: dict[str, Any] | None = None
 
 
 # Why wrap ``_submitAPICall``: swifttools' cancelProducts and checkProductStatus keep the reply's JobID to
@@ -77,7 +78,7 @@ class ReplyWatch:
 # had one, is put back). It records into the watch of the thread that made the call, so calls on one request
 # from several threads each see their own reply and never wait for one another.
 _LOCK = threading.Lock()
-_INSTALLED: dict[int, list] = {}  # id(request) -> [calls watched now, its own attribute or _NOTHING]
+_INSTALLED: dict[int, list[Any]] = {}  # id(request) -> [calls watched now, its own attribute or _NOTHING]
 _THREAD = threading.local()
 _NOTHING = object()
 

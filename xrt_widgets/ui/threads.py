@@ -10,10 +10,17 @@ since starting one costs milliseconds on a loaded machine.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import Any, Callable, Optional
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 __all__ = ["ThreadPerAction", "THREAD_PER_ACTION"]
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+#: A call waiting for a thread: the future that receives its outcome, the function, its arguments.
+_Job: TypeAlias = tuple[Future[Any], Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
 
 class ThreadPerAction(Executor):
@@ -31,10 +38,10 @@ class ThreadPerAction(Executor):
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
         """Run ``fn(*args, **kwargs)`` on an idle thread, or a new one; its Future holds the outcome."""
-        future: Future = Future()
-        job = (future, fn, args, kwargs)
+        future: Future[_T] = Future()
+        job: _Job = (future, fn, args, kwargs)
         while True:
             with self._lock:
                 worker = self._idle.pop() if self._idle else None
@@ -44,11 +51,11 @@ class ThreadPerAction(Executor):
             if worker.give(job):
                 return future
 
-    def _resting(self, worker: "_Worker") -> None:
+    def _resting(self, worker: _Worker) -> None:
         with self._lock:
             self._idle.append(worker)
 
-    def _leaving(self, worker: "_Worker") -> None:
+    def _leaving(self, worker: _Worker) -> None:
         with self._lock:
             if worker in self._idle:
                 self._idle.remove(worker)
@@ -57,14 +64,14 @@ class ThreadPerAction(Executor):
 class _Worker(threading.Thread):
     """One thread of :class:`ThreadPerAction`: runs its job, then waits a while for another."""
 
-    def __init__(self, pool: ThreadPerAction, job: tuple) -> None:
+    def __init__(self, pool: ThreadPerAction, job: _Job) -> None:
         super().__init__(name="xrt_widgets-action", daemon=True)
         self._pool = pool
-        self._job: Optional[tuple] = job
+        self._job: _Job | None = job
         self._wake = threading.Condition()
         self._alive = True
 
-    def give(self, job: tuple) -> bool:
+    def give(self, job: _Job) -> bool:
         """Hand this idle thread a job; False if it has just ended."""
         with self._wake:
             if not self._alive or self._job is not None:
@@ -90,7 +97,7 @@ class _Worker(threading.Thread):
                 return
 
 
-def _run_job(future: Future, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _run_job(future: Future[Any], fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     if not future.set_running_or_notify_cancel():
         return
     try:
