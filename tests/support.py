@@ -7,8 +7,11 @@ import time
 USER = "astro@example.org"
 GLOBALS = dict(name="GRB 060729", targ="00221755", RA=95.37, Dec=-62.21, centroid=True, posErr=1, useSXPS=False)
 #: The parameters each product needs before a request is valid (``isValid``); the others need none.
-PRODUCT_PARS = {"LightCurve": dict(binMeth="snapshot"), "Spectrum": dict(hasRedshift=False),
-                "SourceDet": dict(whichData="all")}
+PRODUCT_PARS = {
+    "LightCurve": dict(binMeth="snapshot"),
+    "Spectrum": dict(hasRedshift=False),
+    "SourceDet": dict(whichData="all"),
+}
 XSS = "<img src=x onerror=alert(1)>"
 
 
@@ -66,7 +69,7 @@ def assert_inline_markup_only(shown: str, text: str) -> None:
     position = shown.find("<")
     while position >= 0:
         tag = tag_at.match(shown, position)
-        assert tag, f"markup other than the inline tags: {shown[position:position + 60]!r}"
+        assert tag, f"markup other than the inline tags: {shown[position : position + 60]!r}"
         if tag.group(1):
             assert open_names and open_names.pop() == tag.group(2), f"badly nested at {position}"
         else:
@@ -79,8 +82,17 @@ def assert_inline_markup_only(shown: str, text: str) -> None:
 
 #: swifttools' globals for the tests' swifttools requests (its own Python names).
 SWIFT_T0 = 175886400.0
-SWIFT_GLOBALS = dict(name="GRB 060729", targ="00221755", T0=SWIFT_T0, RA=95.37, Dec=-62.21, centroid=True,
-                     centMeth="iterative", useSXPS=False, posErr=1)
+SWIFT_GLOBALS = dict(
+    name="GRB 060729",
+    targ="00221755",
+    T0=SWIFT_T0,
+    RA=95.37,
+    Dec=-62.21,
+    centroid=True,
+    centMeth="iterative",
+    useSXPS=False,
+    posErr=1,
+)
 
 
 def swifttools_request(base_url: str):

@@ -52,15 +52,26 @@ env.add_class("probe-env")
 display(widgets.VBox([button, html, env]))
 """
 
+
 def write_notebook(path: Path) -> Path:
     """Write a one-cell notebook without outputs that shows the probe widgets; return ``path``."""
     notebook = {
         "nbformat": 4,
         "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
-                     "language_info": {"name": "python"}},
-        "cells": [{"cell_type": "code", "id": "probe", "metadata": {}, "execution_count": None, "outputs": [],
-                   "source": PROBE_CELL.splitlines(keepends=True)}],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "probe",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": PROBE_CELL.splitlines(keepends=True),
+            }
+        ],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(notebook, indent=1))
@@ -80,8 +91,9 @@ def assert_probe_works(page, base_url: str) -> None:
     page.locator(".probe-env").get_by_text(base_url).wait_for()
 
 
-def test_lab_renders_widgets_and_background_updates(page, emulator_server, lab_server, open_lab_notebook,
-                                                     tmp_path, blocked_requests):
+def test_lab_renders_widgets_and_background_updates(
+    page, emulator_server, lab_server, open_lab_notebook, tmp_path, blocked_requests
+):
     wait_for_http(emulator_server, timeout=5)
     source = write_notebook(tmp_path / "nb" / "probe.ipynb")
     lab = lab_server(source.parent, env={"XRT_WIDGETS_BASE_URL": emulator_server})
@@ -91,8 +103,9 @@ def test_lab_renders_widgets_and_background_updates(page, emulator_server, lab_s
     assert blocked_requests == []
 
 
-def test_voila_renders_widgets_and_background_updates(page, start_emulator_server, voila_server, tmp_path,
-                                                       blocked_requests):
+def test_voila_renders_widgets_and_background_updates(
+    page, start_emulator_server, voila_server, tmp_path, blocked_requests
+):
     base_url = start_emulator_server("--durations", "image=0:0:0.5")
     voila = voila_server(write_notebook(tmp_path / "probe.ipynb"), env={"XRT_WIDGETS_BASE_URL": base_url})
     page.goto(voila.url)
@@ -118,5 +131,8 @@ def test_requests_to_other_hosts_are_blocked(page, blocked_requests):
     assert closed == "closed"
     with pytest.raises(Error, match="ERR_BLOCKED_BY_CLIENT"):
         page.goto("http://outside.invalid/")
-    assert blocked_requests == ["https://cdn.outside.invalid/font.css", "ws://outside.invalid/socket",
-                                "http://outside.invalid/"]
+    assert blocked_requests == [
+        "https://cdn.outside.invalid/font.css",
+        "ws://outside.invalid/socket",
+        "http://outside.invalid/",
+    ]

@@ -8,7 +8,6 @@ fresh browser context that can reach 127.0.0.1 only.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -24,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 def rgb(hex_colour: str) -> str:
     h = hex_colour.lstrip("#")
-    return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
+    return "rgb({}, {}, {})".format(*(int(h[i : i + 2], 16) for i in (0, 2, 4)))
 
 
 def background(locator) -> str:
@@ -61,8 +60,9 @@ def cancel_flow(page, artifacts_dir: Path, shot: str) -> None:
     panel = page.locator(".xrtw-panel").first
     expect(panel).to_be_visible(timeout=60_000)
     # shown, the panel asks the build status of its products at once (one request)
-    expect(state(page, "LightCurve")).to_have_class(re.compile(r"\bxrtw-status-(running|queued|requested)\b"),
-                                                    timeout=30_000)
+    expect(state(page, "LightCurve")).to_have_class(
+        re.compile(r"\bxrtw-status-(running|queued|requested)\b"), timeout=30_000
+    )
     untouched_before = background(row(page, "AstromPos"))
 
     tick(page, "LightCurve", "Spectrum")
@@ -109,8 +109,9 @@ def cancel_flow(page, artifacts_dir: Path, shot: str) -> None:
     panel.screenshot(path=str(artifacts_dir / shot))
 
 
-def test_jupyterlab_cancel_flow(page, start_emulator_server, lab_server, open_lab_notebook, artifacts_dir,
-                                blocked_requests):
+def test_jupyterlab_cancel_flow(
+    page, start_emulator_server, lab_server, open_lab_notebook, artifacts_dir, blocked_requests
+):
     base_url = start_emulator_server("--demo")
     lab = lab_server(env={"XRT_WIDGETS_BASE_URL": base_url})
     open_lab_notebook(page, lab, "cancel_demo.ipynb")
@@ -131,9 +132,12 @@ def test_notebook7_cancel_flow(page, start_emulator_server, notebook7_server, ar
     nb7 = notebook7_server(env={"XRT_WIDGETS_BASE_URL": base_url})
     page.goto(f"{nb7.url}notebooks/cancel_demo.ipynb?token={nb7.token}")
     # Notebook 7 has no Lab status bar: ask the app for the kernel's status (exposed for tests)
-    page.wait_for_function("""() => { try {
+    page.wait_for_function(
+        """() => { try {
         return window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle';
-    } catch (e) { return false; } }""", timeout=60_000)
+    } catch (e) { return false; } }""",
+        timeout=60_000,
+    )
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
     cancel_flow(page, artifacts_dir, "panel-notebook7.png")
 
@@ -143,7 +147,9 @@ XSS_MARK = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
 
 def test_xss_from_the_server_is_inert(page, lab_server, open_lab_notebook, tmp_path, artifacts_dir):
     """Every server string that reaches the panel carries a payload; none may become markup."""
-    nb = new_notebook(cells=[new_code_cell(f'''
+    nb = new_notebook(
+        cells=[
+            new_code_cell(f"""
 from xrt_widgets import CancelPanel, Emulator, XRTProductRequest
 XSS = {XSS_MARK!r}
 emu = Emulator(manual_clock=True).start()
@@ -157,7 +163,10 @@ panel = CancelPanel(req, title=XSS)
 panel.refresh().result(timeout=30)
 emu.inject("cancel", "refuse", error=XSS)
 panel.cancel(["Spectrum"]).result(timeout=30)
-panel''')], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+panel""")
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     root = tmp_path / "xss"
     root.mkdir()
     nbformat.write(nb, root / "xss.ipynb")
@@ -175,8 +184,7 @@ panel''')], metadata={"kernelspec": {"name": "python3", "display_name": "Python 
     panel.screenshot(path=str(artifacts_dir / "panel-xss.png"))
 
 
-def test_job_board_bulk_cancel_in_two_jobs(page, start_emulator_server, lab_server, open_lab_notebook,
-                                           artifacts_dir):
+def test_job_board_bulk_cancel_in_two_jobs(page, start_emulator_server, lab_server, open_lab_notebook, artifacts_dir):
     base_url = start_emulator_server("--demo")
     lab = lab_server(env={"XRT_WIDGETS_BASE_URL": base_url})
     open_lab_notebook(page, lab, "job_board.ipynb")
@@ -209,7 +217,9 @@ def test_job_board_bulk_cancel_in_two_jobs(page, start_emulator_server, lab_serv
 def test_a_rerun_cell_shows_what_is_known_of_the_job(page, lab_server, open_lab_notebook, tmp_path, artifacts_dir):
     """Cancel LightCurve, re-run the ``CancelPanel(req)`` cell, cancel it again: the new panel says Cancelled
     (already cancelled), in the cancelled colour, never "Finished"; one cancel and no status request more."""
-    nb = new_notebook(cells=[new_code_cell('''
+    nb = new_notebook(
+        cells=[
+            new_code_cell("""
 from xrt_widgets import CancelPanel, Emulator, XRTProductRequest
 emu = Emulator(manual_clock=True).start()
 req = XRTProductRequest("x@example.org", base_url=emu.base_url)
@@ -218,17 +228,23 @@ req.addLightCurve(binMeth="snapshot")
 assert req.submit()
 first = CancelPanel(req, confirm=False)
 print("first", first.cancel(["LightCurve"]).result(timeout=30))
-emu.reset_counts()'''), new_code_cell('''panel = CancelPanel(req, confirm=False)  # the re-run cell
-panel'''), new_code_cell('''again = panel.cancel(["LightCurve"]).result(timeout=30)
-print("again", again, "cancel requests", emu.request_count("cancel"), "status requests", emu.request_count("status"))''')],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+emu.reset_counts()"""),
+            new_code_cell("""panel = CancelPanel(req, confirm=False)  # the re-run cell
+panel"""),
+            new_code_cell("""again = panel.cancel(["LightCurve"]).result(timeout=30)
+print("again", again, "cancel requests", emu.request_count("cancel"),
+      "status requests", emu.request_count("status"))"""),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     root = tmp_path / "rerun"
     root.mkdir()
     nbformat.write(nb, root / "rerun.ipynb")
     lab = lab_server(root_dir=root)
     open_lab_notebook(page, lab, "rerun.ipynb")
     expect(page.locator(".jp-OutputArea-output", has_text="cancel requests 1 status requests 0").first).to_be_visible(
-        timeout=60_000)
+        timeout=60_000
+    )
     expect(page.locator(".jp-OutputArea-output", has_text="again (0, {'LightCurve': {'code': 1,").first).to_be_visible()
     light_curve = state(page, "LightCurve")
     expect(light_curve).to_have_class(re.compile(r"\bxrtw-status-cancelled\b"))

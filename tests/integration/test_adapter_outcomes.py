@@ -12,14 +12,17 @@ import threading
 
 import pytest
 
-from support import USER, swifttools_request
 from xrt_widgets import XRTProductRequest, codes
 from xrt_widgets import adapter as adapter_module
 from xrt_widgets.adapter import RequestAdapter
 from xrt_widgets.jobs import forget_jobs, job_state
 from xrt_widgets.outcomes import CancelOutcome, StatusOutcome
 
+from support import USER, swifttools_request
+
 PRODUCTS = ("LightCurve", "Spectrum", "StandardPos")
+
+
 @pytest.fixture
 def theirs(emu):
     req = swifttools_request(emu.base_url)
@@ -89,10 +92,7 @@ def _run(adapter: RequestAdapter, emu) -> list[tuple]:
         for endpoint, kind, params in faults:
             params = dict(params)
             emu.inject(endpoint, kind, count=params.pop("count", 1), **params)
-        if action == "cancel":
-            outcome = adapter.cancel_outcome(names)
-        else:
-            outcome = adapter.status_outcome(names)
+        outcome = adapter.cancel_outcome(names) if action == "cancel" else adapter.status_outcome(names)
         emu.clear_faults()  # a client that retries less leaves some unused: they must not reach the next step
         out.append(_summary(outcome, lambda endpoint: f"{emu.base_url}/{endpoint}"))
     return out
@@ -128,7 +128,7 @@ def test_a_refusal_by_the_service_is_ok_0_for_ours_and_minus_1_for_swifttools(em
     for outcome in (mine, swift):
         state = job_state(None, PRODUCTS)
         assert state.apply_cancel(outcome) == []
-        assert state.statuses == {name: codes.NOT_SUBMITTED for name in PRODUCTS}
+        assert state.statuses == dict.fromkeys(PRODUCTS, codes.NOT_SUBMITTED)
 
 
 @pytest.mark.parametrize("endpoint", ["cancel", "status"])
@@ -233,7 +233,7 @@ def test_an_unsubmitted_request_has_no_key_and_a_wrong_call_still_raises(emu, ma
 
 def test_a_swifttools_call_refused_before_sending_raises_and_leaves_no_watch(emu, theirs):
     adapter = RequestAdapter(theirs)
-    with pytest.raises(ValueError, match="(?i)image"):
+    with pytest.raises(ValueError, match=r"(?i)image"):
         adapter.cancel_outcome(["Image"])
     assert "_submitAPICall" not in vars(theirs)
     assert emu.request_count("cancel") == 0
@@ -248,6 +248,11 @@ def test_a_swifttools_build_status_is_read_as_ours_is(emu, theirs, ours):
     assert isinstance(swift, StatusOutcome)
     for name in PRODUCTS:
         a, b = mine.statuses[name], swift.statuses[name]
-        assert (a.family, a.code, a.text, a.progress_text, a.source) == (b.family, b.code, b.text,
-                                                                         b.progress_text, b.source)
+        assert (a.family, a.code, a.text, a.progress_text, a.source) == (
+            b.family,
+            b.code,
+            b.text,
+            b.progress_text,
+            b.source,
+        )
     assert swift.statuses["LightCurve"].words == "Running"

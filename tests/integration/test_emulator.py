@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import GLOBALS, PRODUCT_PARS, USER
 from xrt_widgets import Emulator, XRTProductRequest
 from xrt_widgets.client import ENDPOINTS, Transport
 from xrt_widgets.emulator import DEFAULT_DURATIONS
@@ -24,19 +23,17 @@ from xrt_widgets.emulator.faults import ENDPOINT_ALIASES, KINDS, FaultQueue, end
 from xrt_widgets.errors import TransportError
 from xrt_widgets.products import PRODUCTS
 
+from support import GLOBALS, PRODUCT_PARS, USER
+
 ROOT = Path(__file__).resolve().parents[2]
 OTHER_USER = "frodo@mount.doom"
-SUBMIT = {"UserID": USER, "name": "GRB 060729", "targ": "00221755", "RA": 95.37, "Dec": -62.21, "cent": 1,
-          "poserr": 1}
+SUBMIT = {"UserID": USER, "name": "GRB 060729", "targ": "00221755", "RA": 95.37, "Dec": -62.21, "cent": 1, "poserr": 1}
 
 
 def call(emu, endpoint: str, body, *, raw: bool = False):
     """POST ``body`` (JSON, or bytes when ``raw``) to ``endpoint``; the decoded reply."""
     url = f"{emu.base_url}/{endpoint_path(endpoint)}"
-    if raw:
-        response = requests.post(url, data=body, timeout=5)
-    else:
-        response = requests.post(url, json=body, timeout=5)
+    response = requests.post(url, data=body, timeout=5) if raw else requests.post(url, json=body, timeout=5)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -67,6 +64,7 @@ def _connect_refused(port: int) -> bool:
 
 
 # -- life cycle ---------------------------------------------------------------------------------
+
 
 def test_context_manager_and_base_url():
     with Emulator() as emu:
@@ -153,8 +151,10 @@ def _raw_exchange(emu, request: bytes, *, more: bytes = b"", timeout: float = 5.
 
 
 def _post_head(emu, path: str, headers: str) -> bytes:
-    return (f"POST /user_objects/{path} HTTP/1.1\r\nHost: 127.0.0.1:{emu.port}\r\n"
-            f"Content-Type: application/json\r\n{headers}\r\n").encode("latin-1")
+    return (
+        f"POST /user_objects/{path} HTTP/1.1\r\nHost: 127.0.0.1:{emu.port}\r\n"
+        f"Content-Type: application/json\r\n{headers}\r\n"
+    ).encode("latin-1")
 
 
 def test_an_oversized_body_is_refused_with_413_and_the_connection_closed(emu):
@@ -164,8 +164,9 @@ def test_an_oversized_body_is_refused_with_413_and_the_connection_closed(emu):
     # A second request queued behind the first on the same kept-alive connection: if the server read
     # only part of the first body, it would take the rest for a new request.
     follow = _post_head(emu, "getNumJobs.php", "Content-Length: 2\r\n") + b"{}"
-    reply = _raw_exchange(emu, _post_head(emu, "getNumJobs.php", f"Content-Length: {len(body)}\r\n"),
-                          more=body + follow)
+    reply = _raw_exchange(
+        emu, _post_head(emu, "getNumJobs.php", f"Content-Length: {len(body)}\r\n"), more=body + follow
+    )
     assert reply.startswith(b"HTTP/1.1 413 ")
     assert b"Connection: close" in reply
     assert reply.count(b"HTTP/1.1 ") == 1  # nothing read from the rest of the body as a request
@@ -185,8 +186,15 @@ def test_a_body_of_exactly_max_body_is_read_whole(emu):
     assert response.status_code == 200 and response.json() == {"OK": 1, "APIVersion": "1.12", "numJobs": 0}
 
 
-@pytest.mark.parametrize("header", ["Content-Length: abc\r\n", "Content-Length: -5\r\n",
-                                    "Content-Length: 1e3\r\n", "Content-Length: 2\r\nContent-Length: 3\r\n"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Content-Length: abc\r\n",
+        "Content-Length: -5\r\n",
+        "Content-Length: 1e3\r\n",
+        "Content-Length: 2\r\nContent-Length: 3\r\n",
+    ],
+)
 def test_a_malformed_content_length_is_refused_with_400(emu, header, capsys):
     reply = _raw_exchange(emu, _post_head(emu, "canceljob.php", header) + b"{}")
     assert reply.startswith(b"HTTP/1.1 400 ")
@@ -196,8 +204,9 @@ def test_a_malformed_content_length_is_refused_with_400(emu, header, capsys):
 
 
 def test_a_chunked_body_is_refused_with_411(emu):
-    reply = _raw_exchange(emu, _post_head(emu, "canceljob.php", "Transfer-Encoding: chunked\r\n")
-                          + b"2\r\n{}\r\n0\r\n\r\n")
+    reply = _raw_exchange(
+        emu, _post_head(emu, "canceljob.php", "Transfer-Encoding: chunked\r\n") + b"2\r\n{}\r\n0\r\n\r\n"
+    )
     assert reply.startswith(b"HTTP/1.1 411 ") and reply.count(b"HTTP/1.1 ") == 1
     assert b"Connection: close" in reply
 
@@ -220,6 +229,7 @@ def test_every_client_endpoint_is_served(emu):
 
 
 # -- the build-state machine ---------------------------------------------------------------------
+
 
 def test_default_durations_cover_every_product():
     assert set(DEFAULT_DURATIONS) == {p.short for p in PRODUCTS}
@@ -327,6 +337,7 @@ def test_a_forced_state_that_cannot_be_cancelled_stays(emu):
 
 # -- checkProductStatus -------------------------------------------------------------------------
 
+
 def test_status_reply_and_progress(emu):
     job_id = submit(emu, lc=1, spec=1, dopsf=1)
     emu.advance(2 + 10 + 300)
@@ -355,8 +366,7 @@ def test_status_of_a_product_the_job_lacks(emu):
 def test_set_text(emu):
     job_id = emu.add_job(USER, ["lc"])
     emu.advance(20)
-    emu.set_text(job_id, "lc", statusText="Running <b>hot</b>", PreProgress="pre", StepLabel="First",
-                 cancelText="Gone")
+    emu.set_text(job_id, "lc", statusText="Running <b>hot</b>", PreProgress="pre", StepLabel="First", cancelText="Gone")
     reply = status(emu, job_id, "lc", prog="lc")["lc"]
     assert reply["statusText"] == "Running <b>hot</b>"
     assert reply["progress"]["PreProgress"] == "pre"
@@ -368,11 +378,17 @@ def test_set_text(emu):
 
 # -- canceljob ----------------------------------------------------------------------------------
 
+
 def test_cancel_reply(emu):
     job_id = submit(emu, lc=1, dopsf=1)
     reply = cancel(emu, job_id, "lc")
-    assert reply == {"OK": 1, "APIVersion": "1.12", "JobID": job_id, "status": {"lc": "Job cancelled OK"},
-                     "statusCodes": {"lc": 0}}
+    assert reply == {
+        "OK": 1,
+        "APIVersion": "1.12",
+        "JobID": job_id,
+        "status": {"lc": "Job cancelled OK"},
+        "statusCodes": {"lc": 0},
+    }
     assert emu.status(job_id, "lc") == -4
     reply = cancel(emu, job_id, "lc,psf,spec")
     assert reply["OK"] == 2
@@ -386,14 +402,17 @@ def test_cancel_accepts_a_list_for_what(emu):
     assert call(emu, "cancel", {"UserID": USER, "JobID": job_id, "what": ["lc", "spec"]})["OK"] == 1
 
 
-@pytest.mark.parametrize("body,error", [
-    ({"UserID": USER, "JobID": 4242, "what": "lc"}, "Job 4242 does not exist."),
-    ({"UserID": OTHER_USER, "JobID": 1001, "what": "lc"}, f"Job 1001 is not owned by user {OTHER_USER}"),
-    ({"UserID": USER, "JobID": "abc", "what": "lc"}, "Invalid JobID 'abc'."),
-    ({"UserID": USER, "JobID": 1001, "what": ""}, "No products were named in 'what'."),
-    ({"JobID": 1001, "what": "lc"}, "No UserID was supplied."),
-    ({"UserID": "not-an-address", "JobID": 1001, "what": "lc"}, "not registered"),
-])
+@pytest.mark.parametrize(
+    "body,error",
+    [
+        ({"UserID": USER, "JobID": 4242, "what": "lc"}, "Job 4242 does not exist."),
+        ({"UserID": OTHER_USER, "JobID": 1001, "what": "lc"}, f"Job 1001 is not owned by user {OTHER_USER}"),
+        ({"UserID": USER, "JobID": "abc", "what": "lc"}, "Invalid JobID 'abc'."),
+        ({"UserID": USER, "JobID": 1001, "what": ""}, "No products were named in 'what'."),
+        ({"JobID": 1001, "what": "lc"}, "No UserID was supplied."),
+        ({"UserID": "not-an-address", "JobID": 1001, "what": "lc"}, "not registered"),
+    ],
+)
 def test_cancel_refused(emu, body, error):
     assert submit(emu, lc=1) == 1001
     reply = call(emu, "cancel", body)
@@ -411,9 +430,13 @@ def test_registered_users_only():
 
 # -- run_userobject -----------------------------------------------------------------------------
 
+
 def test_submit_reply(emu):
-    reply = call(emu, "submit", {**SUBMIT, "lc": 1, "dopsf": 1, "binMeth": "counts", "api_name": "xrt_prods",
-                                 "api_version": "1.12"})
+    reply = call(
+        emu,
+        "submit",
+        {**SUBMIT, "lc": 1, "dopsf": 1, "binMeth": "counts", "api_name": "xrt_prods", "api_version": "1.12"},
+    )
     assert reply["OK"] == 1
     assert reply["JobID"] == 1001
     assert reply["URL"] == f"{emu.base_url}/tprods/USERPROD_1001"
@@ -453,16 +476,25 @@ def test_submit_with_server_side_lookups(emu):
 
 # -- listOldJobs / getNumJobs -------------------------------------------------------------------
 
+
 def test_list_old_jobs(emu):
     old = emu.add_job(USER, ["Spectrum", "SourceDet"], name="old", age=3600)
     new = submit(emu, lc=1)
     emu.add_job(OTHER_USER, ["lc"])
     jobs = call(emu, "list", {"UserID": USER})["jobs"]
     assert [j["JobID"] for j in jobs] == [new, old]
-    assert jobs[1] == {"JobID": old, "Name": "old",
-                       "DateSubmitted": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(emu.job(old).submitted)),
-                       "LightCurve": False, "Spectrum": True, "StandardPos": False, "EnhancedPos": False,
-                       "AstromPos": False, "Image": False, "hasProd": True}
+    assert jobs[1] == {
+        "JobID": old,
+        "Name": "old",
+        "DateSubmitted": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(emu.job(old).submitted)),
+        "LightCurve": False,
+        "Spectrum": True,
+        "StandardPos": False,
+        "EnhancedPos": False,
+        "AstromPos": False,
+        "Image": False,
+        "hasProd": True,
+    }
     assert jobs[0]["Name"] == SUBMIT["name"] and jobs[0]["LightCurve"] is True
 
 
@@ -486,9 +518,27 @@ def test_num_jobs(emu):
 
 # -- faults -------------------------------------------------------------------------------------
 
+
 def test_fault_kinds_and_endpoints():
-    assert KINDS == {"status", "delay", "not_json", "missing_keys", "drop", "drop_after", "reset", "code",
-                     "refuse", "json", "raw", "mutate", "stall", "drip", "continue", "endless", "gzip_bomb"}
+    assert {
+        "status",
+        "delay",
+        "not_json",
+        "missing_keys",
+        "drop",
+        "drop_after",
+        "reset",
+        "code",
+        "refuse",
+        "json",
+        "raw",
+        "mutate",
+        "stall",
+        "drip",
+        "continue",
+        "endless",
+        "gzip_bomb",
+    } == KINDS
     assert endpoint_path("cancel") == endpoint_path("canceljob.php") == "canceljob.php"
     with pytest.raises(ValueError, match="unknown endpoint"):
         endpoint_path("cancel.php")
@@ -564,8 +614,7 @@ def test_fault_drop_does_not_process(emu):
     job_id = submit(emu, lc=1)
     emu.inject("cancel", "drop")
     with pytest.raises(requests.ConnectionError):
-        requests.post(f"{emu.base_url}/canceljob.php", json={"UserID": USER, "JobID": job_id, "what": "lc"},
-                      timeout=5)
+        requests.post(f"{emu.base_url}/canceljob.php", json={"UserID": USER, "JobID": job_id, "what": "lc"}, timeout=5)
     assert emu.status(job_id, "lc") == 1
 
 
@@ -573,8 +622,7 @@ def test_fault_drop_after_processes(emu):
     job_id = submit(emu, lc=1)
     emu.inject("cancel", "drop_after")
     with pytest.raises(requests.ConnectionError):
-        requests.post(f"{emu.base_url}/canceljob.php", json={"UserID": USER, "JobID": job_id, "what": "lc"},
-                      timeout=5)
+        requests.post(f"{emu.base_url}/canceljob.php", json={"UserID": USER, "JobID": job_id, "what": "lc"}, timeout=5)
     assert emu.status(job_id, "lc") == -4
 
 
@@ -582,8 +630,9 @@ def test_fault_reset(emu):
     job_id = submit(emu, lc=1)
     emu.inject("cancel", "reset")
     with pytest.raises(requests.RequestException):
-        response = requests.post(f"{emu.base_url}/canceljob.php",
-                                 json={"UserID": USER, "JobID": job_id, "what": "lc"}, timeout=5)
+        response = requests.post(
+            f"{emu.base_url}/canceljob.php", json={"UserID": USER, "JobID": job_id, "what": "lc"}, timeout=5
+        )
         response.json()
     assert emu.status(job_id, "lc") == -4  # the cancel happened; only its reply was cut
 
@@ -612,10 +661,14 @@ def test_fault_code_default_targets_every_product_asked(emu):
 def test_fault_refuse(emu):
     emu.inject("status", "refuse", error="Try later")
     assert call(emu, "status", {"UserID": USER, "JobID": 1, "what": "lc"}) == {
-        "OK": 0, "APIVersion": "1.12", "ERROR": "Try later"}
+        "OK": 0,
+        "APIVersion": "1.12",
+        "ERROR": "Try later",
+    }
 
 
 # -- counts and log -----------------------------------------------------------------------------
+
 
 def test_request_counts_and_log(emu):
     job_id = submit(emu, lc=1)
@@ -628,8 +681,12 @@ def test_request_counts_and_log(emu):
     assert emu.request_count("list") == 0
     assert emu.counts == {"run_userobject.php": 1, "checkProductStatus.php": 1, "canceljob.php": 2}
     log = emu.log
-    assert [e["endpoint"] for e in log] == ["run_userobject.php", "checkProductStatus.php", "canceljob.php",
-                                             "canceljob.php"]
+    assert [e["endpoint"] for e in log] == [
+        "run_userobject.php",
+        "checkProductStatus.php",
+        "canceljob.php",
+        "canceljob.php",
+    ]
     assert log[2]["body"] == {"UserID": USER, "JobID": job_id, "what": "lc"}
     assert log[0]["user_agent"].startswith("python-requests/")
     assert all(isinstance(e["time"], float) for e in log)
@@ -648,6 +705,7 @@ def test_counts_include_faulted_requests(emu):
 
 
 # -- threads ------------------------------------------------------------------------------------
+
 
 def test_thread_safety_under_concurrent_requests(emu):
     n_threads, rounds = 8, 6
@@ -762,6 +820,7 @@ def test_fault_queue_is_thread_safe():
 
 # -- clock and persistence ----------------------------------------------------------------------
 
+
 def test_clocks():
     manual = Clock(manual=True)
     start = manual.now()
@@ -800,11 +859,17 @@ def test_state_file_keeps_jobs_across_restarts(tmp_path):
 
 # -- the command line ---------------------------------------------------------------------------
 
+
 def test_python_m_xrt_widgets_emulator():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "xrt_widgets.emulator", "--host", "127.0.0.1", "--port", "0",
-                             "--durations", "lc=1:1:1"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xrt_widgets.emulator", "--host", "127.0.0.1", "--port", "0", "--durations", "lc=1:1:1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("UKSSDC emulator serving at http://127.0.0.1:")

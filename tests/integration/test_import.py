@@ -22,8 +22,12 @@ def _run_fresh(codes: list) -> dict:
     """Run each code in a new interpreter, all at once; each prints a JSON object, returned by code."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("XRT_WIDGETS_BASE_URL", None)
-    procs = {code: subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True) for code in codes}
+    procs = {
+        code: subprocess.Popen(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for code in codes
+    }
     out = {}
     for code, proc in procs.items():
         stdout, stderr = proc.communicate(timeout=60)
@@ -37,7 +41,8 @@ PROBE = (
     "{stmt}\n"
     "heavy = sorted(m for m in ('ipywidgets', 'traitlets', 'IPython', 'ipykernel', 'xrt_widgets.panel')"
     " if m in sys.modules)\n"
-    "http = sorted(m for m in ('requests', 'urllib3', 'xrt_widgets.client', 'xrt_widgets.request') if m in sys.modules)\n"
+    "http = sorted(m for m in ('requests', 'urllib3', 'xrt_widgets.client', 'xrt_widgets.request')"
+    " if m in sys.modules)\n"
     "print(json.dumps({{'loaded': heavy, 'http': http,"
     " 'ours': sorted(m for m in sys.modules if m.startswith('xrt_widgets'))}}))"
 )
@@ -118,5 +123,8 @@ def test_moved_names_keep_their_old_import_paths():
     assert products.PRODUCT_TRIGGERS is params.PRODUCT_TRIGGERS
     assert protocol.parse_listing is listing.parse_listing and protocol.ListingResult is listing.ListingResult
     assert (client.ENDPOINTS, client.API_NAME, client.API_VERSION) == (
-        protocol.ENDPOINTS, protocol.API_NAME, protocol.API_VERSION)
+        protocol.ENDPOINTS,
+        protocol.API_NAME,
+        protocol.API_VERSION,
+    )
     assert "build_progress_text" in request.__all__

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
-from venvs import ROOT, clean_env, install, installed_versions, make_venv
 
 from xrt_widgets import __version__
 from xrt_widgets.swift_compat import TESTED_SWIFTTOOLS
+
+from venvs import ROOT, clean_env, install, installed_versions, make_venv
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -115,8 +116,8 @@ def run_row(folder: Path, requirements: list[str], pytest_args: list[str], *, re
     # The project's settings (warnings are errors, timeouts) and conftest files; the package from the wheel:
     # run from a folder of its own, the checkout is not on the path (the tests' folders are, for `support`).
     done = subprocess.run(
-        [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfEs", "--durations=8", "-c", str(ROOT / "pyproject.toml"),
-         "--rootdir", str(ROOT), *pytest_args],
+        [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfEs", "--durations=8",
+         "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT), *pytest_args],
         cwd=folder, env=clean_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=540,
     )  # fmt: skip
     return Row(versions=versions, returncode=done.returncode, output=done.stdout + done.stderr)

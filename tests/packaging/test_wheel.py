@@ -17,10 +17,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from venvs import ROOT, clean_env, make_venv, run
 
 from xrt_widgets import __version__
 from xrt_widgets.demo import NOTEBOOKS_DIR, stop_process, wait_for_http
+
+from venvs import ROOT, clean_env, make_venv, run
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -101,6 +102,7 @@ def made():
 
 # -- different cancels ---------------------------------------------------------------------------
 
+
 def test_a_cancel_of_other_products_while_one_is_in_flight_is_queued_and_sent(service, made):
     r = made()
     service.hold()
@@ -140,8 +142,7 @@ def test_cancels_queued_behind_a_refresh_are_merged_into_one_call_in_product_ord
     assert refresh.result(WAIT) == {n: f"refresh:{n}" for n in ("LightCurve", "Spectrum", "Image")}
     assert spectrum.result(WAIT) == {"Spectrum": "cancel:Spectrum"}
     assert light_curve.result(WAIT) == {"LightCurve": "cancel:LightCurve"}
-    assert service.calls == [("refresh", ("LightCurve", "Spectrum", "Image")),
-                             ("cancel", ("LightCurve", "Spectrum"))]
+    assert service.calls == [("refresh", ("LightCurve", "Spectrum", "Image")), ("cancel", ("LightCurve", "Spectrum"))]
     r.assert_idle()
 
 
@@ -177,12 +178,12 @@ def test_a_refresh_is_never_merged(service, made):
     service.wait_calls(1)
     futures = [r.refresh(service, "LightCurve"), r.refresh(service, "Spectrum")]
     service.release()
-    assert [f.result(WAIT) for f in futures] == [{"LightCurve": "refresh:LightCurve"},
-                                                 {"Spectrum": "refresh:Spectrum"}]
+    assert [f.result(WAIT) for f in futures] == [{"LightCurve": "refresh:LightCurve"}, {"Spectrum": "refresh:Spectrum"}]
     assert service.calls[1:] == [("refresh", ("LightCurve",)), ("refresh", ("Spectrum",))]
 
 
 # -- identical actions ---------------------------------------------------------------------------
+
 
 def test_50_identical_concurrent_cancels_make_one_call(service, made):
     r = made()
@@ -220,6 +221,7 @@ def test_an_identical_refresh_joins_the_one_queued(service, made):
 
 
 # -- order ---------------------------------------------------------------------------------------
+
 
 def test_actions_run_one_at_a_time_in_the_order_they_came(made):
     r = made()
@@ -259,6 +261,7 @@ def test_on_busy_is_told_when_work_starts_and_when_the_queue_empties(service, ma
 
 # -- failures ------------------------------------------------------------------------------------
 
+
 class Boom(BaseException):
     """Not an Exception: what a careless library might raise."""
 
@@ -275,12 +278,15 @@ def raising(exc: BaseException) -> Callable:
     return run
 
 
-@pytest.mark.parametrize("exc, shown", [
-    (KeyError("x"), "Cancel failed: KeyError: 'x'"),
-    (Boom("bang"), "Cancel failed: Boom: bang"),
-    (RuntimeError(), "Cancel failed: RuntimeError"),
-    (Unprintable(), "Cancel failed: Unprintable"),
-])
+@pytest.mark.parametrize(
+    "exc, shown",
+    [
+        (KeyError("x"), "Cancel failed: KeyError: 'x'"),
+        (Boom("bang"), "Cancel failed: Boom: bang"),
+        (RuntimeError(), "Cancel failed: RuntimeError"),
+        (Unprintable(), "Cancel failed: Unprintable"),
+    ],
+)
 def test_a_run_that_raises_resolves_to_none_with_a_message_and_the_runner_goes_on(made, service, exc, shown):
     r = made()
     failed = r.runner.submit("cancel", ("LightCurve",), raising(exc), mergeable=True)
@@ -297,8 +303,10 @@ def test_queued_callers_of_a_failing_merged_cancel_all_resolve(made, service):
     service.hold()
     r.refresh(service, "Image")
     service.wait_calls(1)
-    futures = [r.runner.submit("cancel", (name,), raising(Boom()), mergeable=True, split=split)
-               for name in ("LightCurve", "Spectrum", "Image")]
+    futures = [
+        r.runner.submit("cancel", (name,), raising(Boom()), mergeable=True, split=split)
+        for name in ("LightCurve", "Spectrum", "Image")
+    ]
     service.release()
     assert [f.result(WAIT) for f in futures] == [None, None, None]
     assert r.errors == ["Cancel failed: Boom"]
@@ -362,8 +370,10 @@ def test_every_callback_raising_at_once_still_ends_idle(made):
         raise Boom("everything")
 
     r = made(on_busy=boom, on_error=boom, order=boom)
-    futures = [r.runner.submit("cancel", (name,), raising(Boom()), mergeable=True, split=boom, label=boom)
-               for name in ("Spectrum", "LightCurve")]
+    futures = [
+        r.runner.submit("cancel", (name,), raising(Boom()), mergeable=True, split=boom, label=boom)
+        for name in ("Spectrum", "LightCurve")
+    ]
     assert [f.result(WAIT) for f in futures] == [None, None]
     r.assert_idle()
     assert r.runner.submit("refresh", ("Image",), lambda names: "fine").result(WAIT) == "fine"
@@ -376,12 +386,14 @@ def test_an_executor_that_refuses_work_fails_the_action_not_the_runner(made):
 
     r = made(executor=ShutDown())
     assert r.runner.submit("refresh", ("Image",), lambda names: "never").result(WAIT) is None
-    assert r.errors == ["Refresh failed: RuntimeError: could not start the refresh: cannot schedule new futures "
-                        "after shutdown"]
+    assert r.errors == [
+        "Refresh failed: RuntimeError: could not start the refresh: cannot schedule new futures after shutdown"
+    ]
     r.assert_idle()
 
 
 # -- deadlines -----------------------------------------------------------------------------------
+
 
 def test_work_past_its_deadline_is_ended_named_and_its_late_answer_ignored(made, service):
     url = "http://127.0.0.1:9/canceljob.php"  # only named in the message: nothing connects to it
@@ -402,8 +414,12 @@ def test_work_past_its_deadline_is_ended_named_and_its_late_answer_ignored(made,
     took = time.monotonic() - began
     assert 0.3 + DEADLINE_GRACE - 0.05 <= took < 0.3 + DEADLINE_GRACE + 0.4
     assert 0 < scope[0] <= 0.3  # the work itself ran under the action's deadline
-    assert r.errors == [f"Cancel failed: TimeoutError_: No answer from {url} within the 0.3 s deadline; the "
-                        "request may still reach the server: press Refresh to see what it did."]
+    assert r.errors == [
+        (
+            f"Cancel failed: TimeoutError_: No answer from {url} within the 0.3 s deadline; the "
+            "request may still reach the server: press Refresh to see what it did."
+        )
+    ]
     r.assert_idle()
     late.set()
     assert returned.wait(WAIT)
@@ -425,8 +441,12 @@ def test_an_action_no_worker_takes_ends_at_its_deadline_and_never_runs(made):
     r = made(deadline=0.05, executor=Stuck())
     future = r.runner.submit("refresh", ("Image",), ran.append)
     assert future.result(WAIT) is None
-    assert r.errors == ["Refresh failed: TimeoutError_: Not started within the 0.05 s deadline: every worker "
-                        "was busy, so nothing was sent."]
+    assert r.errors == [
+        (
+            "Refresh failed: TimeoutError_: Not started within the 0.05 s deadline: every worker "
+            "was busy, so nothing was sent."
+        )
+    ]
     r.assert_idle()
     taken[0]()  # a worker frees up at last
     assert ran == []
@@ -439,6 +459,7 @@ def test_the_deadline_must_be_a_positive_number():
 
 # -- closing and withdrawing ---------------------------------------------------------------------
 
+
 def test_close_ends_what_waits_refuses_new_work_and_lets_the_one_in_flight_finish(made, service):
     r = made()
     service.hold()
@@ -447,9 +468,11 @@ def test_close_ends_what_waits_refuses_new_work_and_lets_the_one_in_flight_finis
     waiting = [r.refresh(service, "Spectrum"), r.cancel(service, "Spectrum")]
     r.runner.close()
     assert [f.result(WAIT) for f in waiting] == [None, None]
-    assert r.errors == ["Refresh not sent: the view was closed before its turn came.",
-                        "Cancel not sent: the view was closed before its turn came."]
-    with pytest.raises(RuntimeError, match="closed.*cancel of Image was not sent"):
+    assert r.errors == [
+        "Refresh not sent: the view was closed before its turn came.",
+        "Cancel not sent: the view was closed before its turn came.",
+    ]
+    with pytest.raises(RuntimeError, match=r"closed.*cancel of Image was not sent"):
         r.cancel(service, "Image")
     assert r.runner.closed and r.runner.pending == 0
     service.release()
