@@ -177,9 +177,9 @@ class XRTProductRequest(RequestBuilder):
     @property
     def JobID(self) -> int:
         """The JobID assigned on submission."""
-        if not self._submitted:
+        if not self._submitted or self._job_id is None:  # a submitted request always has its JobID
             raise RuntimeError("JobID is not set until the request is successfully submitted")
-        return self._job_id  # type: ignore[return-value]
+        return self._job_id
 
     @property
     def URL(self) -> str | None:

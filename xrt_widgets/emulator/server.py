@@ -220,10 +220,10 @@ class Handler(BaseHTTPRequestHandler):
         if refused:
             self._refuse_body(refused)
             return
-        if route is None:
+        if route is None or endpoint is None:
             self._html(404, f"No such page: {html.escape(path)}")
             return
-        fault = server.faults.take(endpoint)  # type: ignore[arg-type]
+        fault = server.faults.take(endpoint)
         if server.reply_delay:
             time.sleep(server.reply_delay)
         kind = fault.kind if fault else None

@@ -152,14 +152,15 @@ class JobStore:
             if isinstance(value, (int, float)):
                 req, que, _ = self.durations[short]
                 value = (req, que, float(value))
-            self.durations[short] = tuple(float(v) for v in value)  # type: ignore[assignment]
+            requested, queued, running = (float(v) for v in value)
+            self.durations[short] = (requested, queued, running)
         self.users = set(users) if users is not None else None
         self.state_file = state_file
         self._lock = threading.RLock()
         self.jobs: dict[int, Job] = {}
         self._next_id = first_job_id
         if state_file and os.path.exists(state_file):
-            self._load()
+            self._load(state_file)
 
     # -- state ------------------------------------------------------------------------------
     def status_of(self, job: Job, short: str, now: float | None = None) -> int | None:
@@ -252,11 +253,11 @@ class JobStore:
         err = self._user_error(body)
         if err:
             return None, err
-        job_id = body.get("JobID")
+        named: Any = body.get("JobID")  # any JSON value: int() refuses what is no JobID
         try:
-            job_id = int(job_id)  # type: ignore[arg-type]
+            job_id = int(named)
         except (TypeError, ValueError):
-            return None, refusal(f"Invalid JobID {job_id!r}.")
+            return None, refusal(f"Invalid JobID {named!r}.")
         job = self.jobs.get(job_id)
         if job is None:
             return None, refusal(f"Job {job_id} does not exist.")
@@ -518,8 +519,8 @@ class JobStore:
             json.dump(data, fh)
         os.replace(tmp, self.state_file)
 
-    def _load(self) -> None:
-        with open(self.state_file, encoding="utf-8") as fh:  # type: ignore[arg-type]
+    def _load(self, state_file: str) -> None:
+        with open(state_file, encoding="utf-8") as fh:
             data = json.load(fh)
         self._next_id = int(data["next_id"])
         for j in data["jobs"]:
