@@ -4,6 +4,7 @@
 #   make demo-voila  the same notebook served as an app by Voila
 #   make test        every test: unit, emulator, widget, notebook, browser, the wheel and the version matrix
 #   make unit        the unit tests only (no network, a few seconds)
+#   make lint        ruff check, ruff format --check and mypy --strict (scripts/lint; settings in ruff.toml, mypy.ini)
 #   make bench       the benchmarks, side by side with swifttools
 
 PYTHON ?= python3
@@ -11,7 +12,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo demo-voila test unit bench chromium axe clean
+.PHONY: demo demo-voila test unit lint bench chromium axe clean
 
 # scripts/ensure-venv (re)makes a broken venv, picks uv or pip, installs -e '.[test]', then touches the stamp.
 # A venv whose python does not run (deleted, or its base interpreter gone) is remade whatever the stamp's date.
@@ -40,6 +41,9 @@ test: $(STAMP) chromium axe
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
+
+lint: $(STAMP)
+	VENV='$(VENV)' ./scripts/lint
 
 bench: $(STAMP) chromium
 	$(PY) benchmarks/run.py && $(PY) benchmarks/hardening.py && $(PY) benchmarks/board_browser.py
