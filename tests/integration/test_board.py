@@ -63,7 +63,7 @@ def test_lists_jobs_newest_first_with_quota(emu):
     assert board.entries[first].products == ["LightCurve", "Spectrum"]
     assert emu.request_count("list") == 1 and emu.request_count("count") == 1
     for entry in board.entries.values():
-        assert not entry.asked and entry.summary.value.count("not asked") == len(entry.products)
+        assert not entry.asked and entry.summary.value.count("<i>not asked</i>") == len(entry.products)
         assert f"xrtw-job-{entry.job_id}" in entry.header._dom_classes
     board.close()
 

@@ -108,7 +108,7 @@ def test_the_first_refresh_asks_the_page_then_searches_only_until_the_count_is_m
     board.only_unfinished = False
     board.page = 30
     row = board.entries[board.page_jobs()[0]]
-    assert not row.asked and row.summary.value.count("not asked") == 3
+    assert not row.asked and row.summary.value.count("<i>not asked</i>") == 3
     assert "xrtw-status-not-checked" in row.header._dom_classes
     # the second refresh: the page is known final except one, the two elsewhere still counted active
     emu.reset_counts()

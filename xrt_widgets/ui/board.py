@@ -37,7 +37,7 @@ from ..protocol import ListingResult, parse_listing
 from ..request import count_active_jobs_with, list_jobs_with
 from .actions import ActionRunner
 from .boardparts import PAGE_SIZES, build_controls
-from .html import escape
+from .html import error_html, escape, live_html
 from .joblist import Filters, JobEntry, bulk_summary, matches, may_be_active, names_of, page_count, page_of
 from .jobrow import JobRow, RowParts
 from .panel import CancelPanel
@@ -169,7 +169,7 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.reload_button.on_click(lambda _b: self._guard(self.reload))
         self.refresh_button.on_click(lambda _b: self._guard(self.refresh))
         self.cancel_button.on_click(lambda _b: self._guard(self._on_cancel_click))
-        self.confirm_button.on_click(lambda _b: self._guard(self.cancel_selected))
+        self.confirm_button.on_click(lambda _b: self._guard(self._cancel_clicked))
         self.back_button.on_click(lambda _b: self._hide_confirm(focus=self.cancel_button))
         self.select_unfinished_button.on_click(lambda _b: self._guard(self.select_unfinished))
         self.select_none_button.on_click(lambda _b: self._guard(self.select_none))
@@ -190,6 +190,7 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 self.filters_bar,
                 self.confirm_box,
                 self.summary,
+                self.announcer,
                 self.error_line,
                 self.since,
                 self.listing_line,
@@ -650,20 +651,39 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             n_products = sum(len(v) for v in chosen.values())
             named = names_of(self.entries.values(), chosen)
             self.confirm_text.value = (
-                f"<b>Cancel {_plural(n_products, 'product')} in "
+                f'<div role="alert"><b>Cancel {_plural(n_products, "product")} in '
                 f"{_plural(len(chosen), 'job')}?</b> {escape(named)}. "
-                "This cannot be undone."
+                "This cannot be undone.</div>"
             )
             shown(self.confirm_box, True)
-            self.back_button.focus()
+            self.back_button.focus()  # the safe choice
             return
-        self.cancel_selected()
+        self._cancel_clicked()
 
     def _hide_confirm(self, focus: widgets.DOMWidget | None = None) -> None:
         if "xrtw-hidden" not in self.confirm_box._dom_classes:
             shown(self.confirm_box, False)
             if focus is not None:
                 focus.focus()
+
+    def _cancel_clicked(self) -> None:
+        """A bulk cancel started by a click: the summary says what is being sent, and takes focus.
+
+        Only for clicks: a call from code never moves the user's focus. The
+        summary's live region reads the outcome out when it lands.
+        """
+        chosen = self.selection()
+        if chosen:
+            n_products = sum(len(v) for v in chosen.values())
+            with self.summary.hold_sync():
+                self.summary.value = f"Cancelling {_plural(n_products, 'product')} in {_plural(len(chosen), 'job')}…"
+                set_classes(
+                    self.summary,
+                    remove=[c for c in self.summary._dom_classes if c.startswith("xrtw-result-") or c == "xrtw-hidden"],
+                )
+        self.cancel_selected()
+        if chosen:
+            self.summary.focus()
 
     def cancel_selected(self, selection: dict[int, list[str]] | None = None) -> Future[Any]:
         """Cancel, in one request per job, what is ticked (or ``selection``: JobID -> product names).
@@ -738,7 +758,7 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         text, slug = bulk_summary(results)
         failed = [j for j, v in results.items() if v[0] == -1]
         with self.summary.hold_sync():
-            self.summary.value = f'<span role="status">{escape(text)}</span>'
+            self.summary.value = text
             set_classes(
                 self.summary,
                 add=(f"xrtw-result-{slug}",),
@@ -748,8 +768,8 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
                 + ["xrtw-hidden"],
             )
         self._show_error("; ".join(f"job {j}: {results[j][1].get('ERROR')}" for j in failed))
+        self.announcer.value = live_html(text)
         self._layout_page()
-        self.summary.focus()
 
     # -- running ---------------------------------------------------------------------------------
     def _guard(self, fn: Callable[[], Any]) -> None:
@@ -787,7 +807,7 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
     def _show_error(self, text: str) -> None:
         self.error = text or ""
         with self.error_line.hold_sync():
-            self.error_line.value = f'<span role="alert">⚠ {escape(text)}</span>' if text else ""
+            self.error_line.value = error_html(text)
             shown(self.error_line, bool(text))
 
     def _set_busy(self, busy: bool, label: str = "") -> None:

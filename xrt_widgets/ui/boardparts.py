@@ -78,7 +78,10 @@ def build_controls(board: Any, user: str, p: Parts) -> None:
         "xrtw-board-confirm-bar",
         hidden=True,
     )
-    board.summary = p.html("", "xrtw-summary", "xrtw-board-summary", hidden=True)
+    # The summary takes focus after a bulk cancel started by a click (a Label can; an HTML widget cannot);
+    # the hidden live region beside it reads the outcome out.
+    board.summary = p.label("", "xrtw-summary", "xrtw-board-summary", hidden=True, focusable=True)
+    board.announcer = p.html("", "xrtw-sr", "xrtw-announce")
     board.error_line = p.html("", "xrtw-error", hidden=True)
     board.listing_line = p.html("", "xrtw-listing-note", hidden=True)
     board.elsewhere_text = p.html("", "xrtw-elsewhere-text")

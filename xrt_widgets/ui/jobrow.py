@@ -85,8 +85,12 @@ def summary_html(entry: JobEntry) -> str:
     )
     statuses = entry._state.statuses if entry._state is not None else {}
     parts = []
+    said = []  # the row's accessible name: the job, then each product and its status in words
     for name in entry.products:
         status = statuses.get(name)
+        said.append(
+            f"{name} {status.words}" if status is not None and status.family != "local" else f"{name} not asked"
+        )
         if status is not None and status.family != "local":
             parts.append(
                 f'<span class="xrtw-job-product" title="{escape(status.info.meaning)} '
@@ -103,10 +107,16 @@ def summary_html(entry: JobEntry) -> str:
         )
     error = f' · <span class="xrtw-job-error">⚠ {escape(entry.error)}</span>' if entry.error else ""
     date = info.get("DateSubmitted", "")
-    when = f' · submitted <span class="xrtw-nowrap">{escape(date)}</span> (service time)' if date else ""
+    when = (
+        f' · submitted <span class="xrtw-nowrap">{escape(date)}</span> (UK time, as the service lists it)'
+        if date
+        else ""
+    )
+    name = f"Job {entry.job_id} {info.get('Name', '')}: {', '.join(said)}"
     return (
+        f'<div role="group" aria-label="{escape(name)}">'
         f"<b>{escape(info.get('Name', ''))}</b> · job {escape(entry.job_id)}{when} · {held}<br>"
-        f"{' · '.join(parts) or 'no products'}{result}{error}"
+        f"{' · '.join(parts) or 'no products'}{result}{error}</div>"
     )
 
 
