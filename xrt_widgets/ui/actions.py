@@ -15,14 +15,16 @@ callbacks it passes in, and holds the runner rather than inheriting it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, InvalidStateError
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional, Union
+from typing import Any, TypeAlias
 
 from ..deadline import DEFAULT_DEADLINE, Deadline, check_deadline, deadline_scope
 from ..errors import TimeoutError_, redact_url
@@ -33,8 +35,8 @@ __all__ = ["ActionRunner", "ThreadPerAction", "THREAD_PER_ACTION", "DEADLINE_GRA
 #: After an action's deadline, how long the runner still waits for the work's own (more precise) answer.
 DEADLINE_GRACE = 0.5
 
-Names = tuple[str, ...]
-Label = Union[str, Callable[[Names], str]]
+Names: TypeAlias = tuple[str, ...]
+Label: TypeAlias = str | Callable[[Names], str]
 
 _log = logging.getLogger(__name__)
 # Not failures to show and carry on from: the caller's Future receives them as exceptions.
@@ -47,7 +49,7 @@ class _Caller:
 
     names: Names
     split: Callable[[Any, Names], Any]
-    future: Future
+    future: Future[Any]
 
 
 @dataclass(eq=False)
@@ -62,14 +64,14 @@ class _Action:
     expired: bool = False  # its deadline passed: a worker that takes it now must not start it
     finished: bool = False  # its callers have been (or are being) answered
     budget_ends: float = 0.0  # time.monotonic() by which the work must be over
-    watchdog: Optional[Deadline] = None
+    watchdog: Deadline | None = None
 
 
 def _whole(value: Any, names: Names) -> Any:
     return value
 
 
-def _settle(future: Future, value: Any = None, error: Optional[BaseException] = None) -> None:
+def _settle(future: Future[Any], value: Any = None, error: BaseException | None = None) -> None:
     try:
         if error is None:
             future.set_result(value)
@@ -130,11 +132,16 @@ class ActionRunner:
         (first-seen order without it); called under the runner's lock.
     """
 
-    def __init__(self, *, executor: Optional[Executor] = None, deadline: Optional[float] = None,
-                 on_busy: Optional[Callable[[bool, str], None]] = None,
-                 on_error: Optional[Callable[[str], None]] = None,
-                 awaited_url: Optional[Callable[[str], Optional[str]]] = None,
-                 order: Optional[Callable[[str], Any]] = None) -> None:
+    def __init__(
+        self,
+        *,
+        executor: Executor | None = None,
+        deadline: float | None = None,
+        on_busy: Callable[[bool, str], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+        awaited_url: Callable[[str], str | None] | None = None,
+        order: Callable[[str], Any] | None = None,
+    ) -> None:
         self.deadline = DEFAULT_DEADLINE if deadline is None else check_deadline(deadline)
         self._executor = THREAD_PER_ACTION if executor is None else executor
         self._on_busy = on_busy
@@ -146,10 +153,10 @@ class ActionRunner:
         self._settling = 0  # actions finished whose callers are still being answered
         self._busy_lock = threading.RLock()  # keeps on_busy calls in order across workers
         self._shown: tuple[bool, str] = (False, "")
-        self._current: Optional[_Action] = None  # handed to the executor, not yet finished
+        self._current: _Action | None = None  # handed to the executor, not yet finished
         self._queue: deque[_Action] = deque()
         self._closed = False
-        self._last_error: Optional[str] = None
+        self._last_error: str | None = None
 
     # -- state -----------------------------------------------------------------------------------
     @property
@@ -170,11 +177,11 @@ class ActionRunner:
         return self._closed
 
     @property
-    def last_error(self) -> Optional[str]:
+    def last_error(self) -> str | None:
         """The last message given to ``on_error`` (kept even when ``on_error`` itself failed)."""
         return self._last_error
 
-    def wait_idle(self, timeout: Optional[float] = None) -> bool:
+    def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until nothing waits, runs or is being answered; False if ``timeout`` seconds passed first."""
         with self._idle:
             return self._idle.wait_for(lambda: self._current is None and self._settling == 0, timeout)
@@ -185,8 +192,16 @@ class ActionRunner:
             return f"<ActionRunner in flight={kind!r}, pending={len(self._queue)}{', closed' if self._closed else ''}>"
 
     # -- submitting ------------------------------------------------------------------------------
-    def submit(self, kind: str, names: Iterable[str], run: Callable[[Names], Any], *, label: Label = "",
-               mergeable: bool = False, split: Optional[Callable[[Any, Names], Any]] = None) -> Future:
+    def submit(
+        self,
+        kind: str,
+        names: Iterable[str],
+        run: Callable[[Names], Any],
+        *,
+        label: Label = "",
+        mergeable: bool = False,
+        split: Callable[[Any, Names], Any] | None = None,
+    ) -> Future[Any]:
         """Run ``run(names)`` after the actions already submitted; a Future of its answer for ``names``.
 
         Parameters
@@ -231,8 +246,10 @@ class ActionRunner:
         wanted = frozenset(caller.names)
         with self._lock:
             if self._closed:
-                raise RuntimeError(f"This ActionRunner is closed (its view was closed): the {kind} of "
-                                   f"{', '.join(caller.names) or 'nothing'} was not sent.")
+                raise RuntimeError(
+                    f"This ActionRunner is closed (its view was closed): the {kind} of "
+                    f"{', '.join(caller.names) or 'nothing'} was not sent."
+                )
             waiting = ([self._current] if self._current is not None else []) + list(self._queue)
             same_kind = [action for action in waiting if action.kind == kind]
             for action in same_kind:
@@ -277,7 +294,7 @@ class ActionRunner:
                 _settle(caller.future, None)
 
     # -- running ---------------------------------------------------------------------------------
-    def _add_caller(self, action: _Action, caller: _Caller) -> Future:
+    def _add_caller(self, action: _Action, caller: _Caller) -> Future[Any]:
         if action.started:  # the others' futures are running already; so is this one
             caller.future.set_running_or_notify_cancel()
         action.callers.append(caller)
@@ -286,10 +303,9 @@ class ActionRunner:
     def _union(self, groups: Iterable[Names]) -> Names:
         names = tuple(dict.fromkeys(itertools.chain.from_iterable(groups)))
         if self._order is not None:
-            try:
+            # A name the order does not know: first-seen order still asks the right thing.
+            with contextlib.suppress(BaseException):
                 names = tuple(sorted(names, key=self._order))
-            except BaseException:  # a name the order does not know: first-seen order still asks the right thing
-                pass
         return names
 
     def _dispatch(self, action: _Action) -> None:
@@ -329,8 +345,9 @@ class ActionRunner:
     def _expired(self, action: _Action) -> None:
         # Called on the shared deadline thread: do the ending (view callbacks) on a thread of its own.
         try:
-            threading.Thread(target=self._time_out, args=(action,), name="xrt_widgets-action-deadline",
-                             daemon=True).start()
+            threading.Thread(
+                target=self._time_out, args=(action,), name="xrt_widgets-action-deadline", daemon=True
+            ).start()
         except RuntimeError:  # no thread to be had: end it here rather than never
             self._time_out(action)
 
@@ -340,7 +357,7 @@ class ActionRunner:
                 return
             action.expired = True
             started = action.started
-        where: Optional[str] = None
+        where: str | None = None
         if self._awaited_url is not None:
             try:
                 where = self._awaited_url(action.kind)
@@ -348,14 +365,17 @@ class ActionRunner:
                 where = None
         where = redact_url(where) if where else None
         if started:
-            message = (f"No answer{f' from {where}' if where else ''} within the {self.deadline:g} s deadline; "
-                       "the request may still reach the server: press Refresh to see what it did.")
+            message = (
+                f"No answer{f' from {where}' if where else ''} within the {self.deadline:g} s deadline; "
+                "the request may still reach the server: press Refresh to see what it did."
+            )
         else:
-            message = (f"Not started within the {self.deadline:g} s deadline: every worker was busy, "
-                       "so nothing was sent.")
+            message = (
+                f"Not started within the {self.deadline:g} s deadline: every worker was busy, so nothing was sent."
+            )
         self._finish(action, error=TimeoutError_(message, url=where))
 
-    def _finish(self, action: _Action, *, value: Any = None, error: Optional[BaseException] = None) -> None:
+    def _finish(self, action: _Action, *, value: Any = None, error: BaseException | None = None) -> None:
         """Answer the action's callers, tell the view, and start the next action; exactly once per action."""
         with self._lock:
             if action.finished:
@@ -377,14 +397,14 @@ class ActionRunner:
         if following is not None:
             self._dispatch(following)
 
-    def _answer(self, action: _Action, callers: list[_Caller], value: Any, error: Optional[BaseException]) -> None:
+    def _answer(self, action: _Action, callers: list[_Caller], value: Any, error: BaseException | None) -> None:
         if action.watchdog is not None:
             action.watchdog.__exit__(None, None, None)
-        answers: list[tuple[Future, Any, Optional[BaseException]]] = []
+        answers: list[tuple[Future[Any], Any, BaseException | None]] = []
         messages: dict[str, None] = {}
         if error is not None:
             messages[_failure_text(action.kind, error)] = None
-            kept = error if isinstance(error, _FATAL) else None
+            kept: BaseException | None = error if isinstance(error, _FATAL) else None
             answers = [(caller.future, None, kept) for caller in callers]
         else:
             for caller in callers:
