@@ -37,13 +37,13 @@ from .rows import ProductRow, history_table, plain_status, static_tables
 __all__ = ["CancelPanel"]
 
 
-def _done(value: Any) -> Future:
-    fut: Future = Future()
+def _done(value: Any) -> Future[Any]:
+    fut: Future[Any] = Future()
     fut.set_result(value)
     return fut
 
 
-def _restricted(outcome: CancelOutcome | None, names: tuple[str, ...]) -> tuple[int, dict] | None:
+def _restricted(outcome: CancelOutcome | None, names: tuple[str, ...]) -> tuple[int, dict[str, Any]] | None:
     """The documented ``(ok, perProduct)`` pair about ``names`` only (a merged cancel answers several callers)."""
     if outcome is None:
         return None
@@ -54,7 +54,7 @@ def _restricted(outcome: CancelOutcome | None, names: tuple[str, ...]) -> tuple[
     return codes.derive_ok(v["code"] for v in mine.values()), mine
 
 
-class CancelPanel(widgets.VBox):
+class CancelPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type information
     """A panel that shows and cancels the products of an ``XRTProductRequest``.
 
     Parameters
@@ -85,14 +85,24 @@ class CancelPanel(widgets.VBox):
 
     selected = traitlets.List(traitlets.Unicode(), help="Long names of the ticked products, in row order.")
     busy = traitlets.Bool(False, help="True while an action is running or waiting to run.")
-    statuses = traitlets.Dict(help='Long name -> {"code", "text", "slug", "source", "family", "words"}: what each '
-                                   "row shows, read from the job's record.")
+    statuses = traitlets.Dict(
+        help='Long name -> {"code", "text", "slug", "source", "family", "words"}: what each '
+        "row shows, read from the job's record."
+    )
     result = traitlets.Any(None, allow_none=True, help="The last (ok, perProduct) pair from a cancel.")
     error = traitlets.Unicode("", help="The error shown in the panel ('' when there is none).")
 
-    def __init__(self, request: Any, *, confirm: bool = True, title: str | None = None,
-                 executor: Executor | None = None, deadline: float | None = None,
-                 refresh_on_display: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        request: Any,
+        *,
+        confirm: bool = True,
+        title: str | None = None,
+        executor: Executor | None = None,
+        deadline: float | None = None,
+        refresh_on_display: bool = True,
+        **kwargs: Any,
+    ) -> None:
         self._adapter = RequestAdapter(request)
         self.confirm = bool(confirm)
         self.refresh_on_display = bool(refresh_on_display)
@@ -102,12 +112,16 @@ class CancelPanel(widgets.VBox):
         self._closed = False
         self._unobserve: Any = None
         self._state: JobState | None = None
-        self._last_action: Future | None = None
+        self._last_action: Future[Any] | None = None
         self._syncing = False
-        self._runner = ActionRunner(executor=executor, deadline=deadline, on_busy=self._on_busy,
-                                    on_error=self._on_runner_error, order=LONG_NAMES.index,
-                                    awaited_url=lambda kind: self._adapter.endpoint_url(
-                                        "cancel" if kind == "cancel" else "status"))
+        self._runner = ActionRunner(
+            executor=executor,
+            deadline=deadline,
+            on_busy=self._on_busy,
+            on_error=self._on_runner_error,
+            order=LONG_NAMES.index,
+            awaited_url=lambda kind: self._adapter.endpoint_url("cancel" if kind == "cancel" else "status"),
+        )
         self._action_deadline = self._runner.deadline
         parts = self._parts = Parts()
         submitted = self._adapter.submitted
@@ -122,20 +136,41 @@ class CancelPanel(widgets.VBox):
         self.rows_box = parts.vbox((r.box for r in self.rows.values()), "xrtw-rows")
         self.select_all_button = parts.button("Select all", "xrtw-select-all", icon="check-square")
         self.select_none_button = parts.button("Select none", "xrtw-select-none", icon="times")
-        self.refresh_button = parts.button("Refresh", "xrtw-refresh", icon="refresh",
-                                           tooltip="Ask the server for the build status (one request)")
-        self.cancel_button = parts.button("Cancel selected", "xrtw-cancel", icon="ban", button_style="danger",
-                                          tooltip="Cancel the ticked products on the server", hidden=not submitted)
-        self.remove_button = parts.button("Remove selected", "xrtw-remove", icon="trash", button_style="warning",
-                                          tooltip="Remove the ticked products from the unsubmitted request",
-                                          hidden=submitted)
-        self.actions = parts.hbox((self.select_all_button, self.select_none_button, self.refresh_button,
-                                   self.cancel_button, self.remove_button), "xrtw-actions")
+        self.refresh_button = parts.button(
+            "Refresh", "xrtw-refresh", icon="refresh", tooltip="Ask the server for the build status (one request)"
+        )
+        self.cancel_button = parts.button(
+            "Cancel selected",
+            "xrtw-cancel",
+            icon="ban",
+            button_style="danger",
+            tooltip="Cancel the ticked products on the server",
+            hidden=not submitted,
+        )
+        self.remove_button = parts.button(
+            "Remove selected",
+            "xrtw-remove",
+            icon="trash",
+            button_style="warning",
+            tooltip="Remove the ticked products from the unsubmitted request",
+            hidden=submitted,
+        )
+        self.actions = parts.hbox(
+            (
+                self.select_all_button,
+                self.select_none_button,
+                self.refresh_button,
+                self.cancel_button,
+                self.remove_button,
+            ),
+            "xrtw-actions",
+        )
         self.confirm_text = parts.html("")
         self.confirm_button = parts.button("Confirm", "xrtw-confirm", icon="check", button_style="danger")
         self.back_button = parts.button("Back", "xrtw-back", icon="arrow-left")
-        self.confirm_box = parts.hbox((self.confirm_text, self.confirm_button, self.back_button),
-                                      "xrtw-confirm-box", hidden=True)
+        self.confirm_box = parts.hbox(
+            (self.confirm_text, self.confirm_button, self.back_button), "xrtw-confirm-box", hidden=True
+        )
         # The summary line says what an action does and then did; focus goes there after a cancel started by
         # a click. Its icon is drawn by the stylesheet, hidden from screen readers; screen readers hear each
         # outcome from the live region beside it (role=status), which is not drawn.
@@ -155,10 +190,24 @@ class CancelPanel(widgets.VBox):
         self.remove_button.on_click(lambda _b: self.remove_selected())
         self.history_box.observe(lambda _c: self._render_history(), names=["selected_index"])
         self.observe(self._on_selected, names=["selected"])
-        super().__init__(children=(self.style_sheet, self.header, self.notice, self.rows_box, self.warning,
-                                   self.actions, self.confirm_box, self.summary, self.announcer,
-                                   self.error_line, self.history_box),
-                         layout=parts.fill, _dom_classes=("xrtw-panel",), **kwargs)
+        super().__init__(
+            children=(
+                self.style_sheet,
+                self.header,
+                self.notice,
+                self.rows_box,
+                self.warning,
+                self.actions,
+                self.confirm_box,
+                self.summary,
+                self.announcer,
+                self.error_line,
+                self.history_box,
+            ),
+            layout=parts.fill,
+            _dom_classes=("xrtw-panel",),
+            **kwargs,
+        )
         self.statuses = {n: plain_status(s) for n, s in statuses.items()}
         self._follow()
 
@@ -175,12 +224,12 @@ class CancelPanel(widgets.VBox):
         return self._state
 
     @property
-    def history(self) -> list[dict]:
+    def history(self) -> list[dict[str, Any]]:
         """The job's actions so far, oldest first, as plain dicts (copies; see :attr:`JobState.history`)."""
         return [dict(entry, time=_iso(entry["time"])) for entry in self.state.history]
 
     @property
-    def last_action(self) -> Future | None:
+    def last_action(self) -> Future[Any] | None:
         """The future of the most recent action asked of this panel, or None."""
         return self._last_action
 
@@ -197,7 +246,7 @@ class CancelPanel(widgets.VBox):
         """Untick every product."""
         self.selected = []
 
-    def cancel(self, what: Any = None) -> Future:
+    def cancel(self, what: Any = None) -> Future[Any]:
         """Cancel products on the server, without asking for confirmation.
 
         Parameters
@@ -217,8 +266,10 @@ class CancelPanel(widgets.VBox):
         """
         self._hide_confirm()
         if not self._adapter.submitted:
-            self._show_error("This request has not been submitted yet: there is nothing on the server to cancel. "
-                             "Remove products instead.")
+            self._show_error(
+                "This request has not been submitted yet: there is nothing on the server to cancel. "
+                "Remove products instead."
+            )
             return _done(None)
         if what is None:
             names = list(self.selected)
@@ -234,12 +285,20 @@ class CancelPanel(widgets.VBox):
             return _done(None)
         n = len(names)
         self._last_action = self._runner.submit(
-            "cancel", names, self._run_cancel, mergeable=True, split=_restricted,
-            label=lambda merged: f"Cancelling {len(merged)} product{'s' if len(merged) != 1 else ''}…"
-            if merged else f"Cancelling {n} products…")
+            "cancel",
+            names,
+            self._run_cancel,
+            mergeable=True,
+            split=_restricted,
+            label=lambda merged: (
+                f"Cancelling {len(merged)} product{'s' if len(merged) != 1 else ''}…"
+                if merged
+                else f"Cancelling {n} products…"
+            ),
+        )
         return self._last_action
 
-    def refresh(self, *, _quiet: bool = False) -> Future:
+    def refresh(self, *, _quiet: bool = False) -> Future[Any]:
         """Ask the build status of the products not known to be final, in one request.
 
         Returns
@@ -288,8 +347,11 @@ class CancelPanel(widgets.VBox):
         with self.hold_sync():
             self.result = (ok, per)
             if outcome.error:
-                hint = (" The server may or may not have acted on the request: press Refresh to see each "
-                        "product's status." if ok == -1 else "")
+                hint = (
+                    " The server may or may not have acted on the request: press Refresh to see each product's status."
+                    if ok == -1
+                    else ""
+                )
                 self._summary(result, result.meaning)
                 self._show_error(outcome.error + hint)
             else:
@@ -298,11 +360,11 @@ class CancelPanel(widgets.VBox):
                 self._show_error("")
         return outcome
 
-    def _run_quiet_refresh(self, names: tuple[str, ...]) -> dict | None:
+    def _run_quiet_refresh(self, names: tuple[str, ...]) -> dict[str, Any] | None:
         """The refresh made when the panel is first shown: it leaves an error already on show in place."""
         return self._run_refresh(names, quiet=True)
 
-    def _run_refresh(self, names: tuple[str, ...], quiet: bool = False) -> dict | None:
+    def _run_refresh(self, names: tuple[str, ...], quiet: bool = False) -> dict[str, Any] | None:
         # Asked when the refresh was clicked; what an action before it settled is not asked again.
         names = tuple(n for n in self.state.unfinished() if n in names)
         if not names:
@@ -314,8 +376,10 @@ class CancelPanel(widgets.VBox):
             return {"ERROR": outcome.error}
         if not quiet:
             self._show_error("")
-        return {n: {"statusCode": s.code, "statusText": s.text, "progressText": s.progress_text}
-                for n, s in outcome.statuses.items()}
+        return {
+            n: {"statusCode": s.code, "statusText": s.text, "progressText": s.progress_text}
+            for n, s in outcome.statuses.items()
+        }
 
     # -- the record -------------------------------------------------------------------------------
     def _record(self) -> JobState:
@@ -339,7 +403,8 @@ class CancelPanel(widgets.VBox):
             statuses = self._state.statuses
             old, self.rows = self.rows, {}
             for name, status in statuses.items():
-                self.rows[name] = old.pop(name, None) or ProductRow(self._parts, name, self._on_tick, status)
+                kept = old.pop(name, None)
+                self.rows[name] = kept if kept is not None else ProductRow(self._parts, name, self._on_tick, status)
             for row in old.values():
                 close_all(row.box)
             submitted = self._state.key is not None
@@ -380,8 +445,12 @@ class CancelPanel(widgets.VBox):
         return "" if self._adapter.submitted else notice_html(self._adapter.submit_error)
 
     def _header_html(self) -> str:
-        return header_html(self._title, self._adapter.job_id if self._adapter.submitted else None,
-                           len(self._adapter.products), self._adapter.url)
+        return header_html(
+            self._title,
+            self._adapter.job_id if self._adapter.submitted else None,
+            len(self._adapter.products),
+            self._adapter.url,
+        )
 
     def _render_history(self) -> None:
         if self.history_box.selected_index is not None:  # rendered when open: no traffic while closed
@@ -389,11 +458,18 @@ class CancelPanel(widgets.VBox):
 
     def _update_warning(self) -> None:
         astrom = self.state.statuses.get("AstromPos")
-        waiting = (astrom is not None and "StandardPos" in self.selected
-                   and (astrom.family, astrom.code) == ("build_status", 5))
-        self.warning.value = ("⚠ AstromPos is waiting for StandardPos (build status 5): the astrometric position "
-                              "depends on the standard position, so cancelling StandardPos means AstromPos will "
-                              "not be produced." if waiting else "")
+        waiting = (
+            astrom is not None
+            and "StandardPos" in self.selected
+            and (astrom.family, astrom.code) == ("build_status", 5)
+        )
+        self.warning.value = (
+            "⚠ AstromPos is waiting for StandardPos (build status 5): the astrometric position "
+            "depends on the standard position, so cancelling StandardPos means AstromPos will "
+            "not be produced."
+            if waiting
+            else ""
+        )
         shown(self.warning, waiting)
 
     def _summary(self, code: codes.Code, text: str) -> None:
@@ -401,9 +477,11 @@ class CancelPanel(widgets.VBox):
         line = f"{code.label}{number} · {text}"
         with self.summary.hold_sync():
             self.summary.value = line
-            set_classes(self.summary, add=(f"xrtw-result-{code.slug}",),
-                        remove=[c for c in self.summary._dom_classes
-                                if c.startswith("xrtw-result-") or c == "xrtw-hidden"])
+            set_classes(
+                self.summary,
+                add=(f"xrtw-result-{code.slug}",),
+                remove=[c for c in self.summary._dom_classes if c.startswith("xrtw-result-") or c == "xrtw-hidden"],
+            )
         self.announcer.value = live_html(line)
 
     def _show_error(self, text: str) -> None:
@@ -423,8 +501,10 @@ class CancelPanel(widgets.VBox):
         if self.confirm and self.selected:
             n = len(self.selected)
             # an alert: read out as the bar appears, while focus moves to its Back button
-            self.confirm_text.value = (f"<div role=\"alert\"><b>Cancel {n} product{'s' if n != 1 else ''}: "
-                                       f"{escape(', '.join(self.selected))}?</b> This cannot be undone.</div>")
+            self.confirm_text.value = (
+                f'<div role="alert"><b>Cancel {n} product{"s" if n != 1 else ""}: '
+                f"{escape(', '.join(self.selected))}?</b> This cannot be undone.</div>"
+            )
             shown(self.confirm_box, True)
             self.back_button.focus()  # the safe choice; Enter on it closes the bar again
             return
@@ -437,7 +517,7 @@ class CancelPanel(widgets.VBox):
         self._hide_confirm()
         self.cancel_button.focus()  # back where the bar was opened from
 
-    def _focus_status(self, action: Future) -> None:
+    def _focus_status(self, action: Future[Any]) -> None:
         """After a cancel started by a click, focus the lines that say what it does and then did.
 
         Only for clicks: a call from code never moves the user's focus. Focus
@@ -450,11 +530,11 @@ class CancelPanel(widgets.VBox):
     def _hide_confirm(self) -> None:
         shown(self.confirm_box, False)
 
-    def _on_tick(self, change: dict) -> None:
+    def _on_tick(self, change: dict[str, Any]) -> None:
         if not self._syncing:
             self.selected = [n for n, r in self.rows.items() if r.checkbox.value]
 
-    def _on_selected(self, change: dict) -> None:
+    def _on_selected(self, change: dict[str, Any]) -> None:
         wanted = [n for n in self.rows if n in set(change["new"]) and not self._final(n)]
         if wanted != list(change["new"]):
             self.selected = wanted  # unknown or final products cannot be ticked
@@ -475,8 +555,10 @@ class CancelPanel(widgets.VBox):
         if busy:
             with self.summary.hold_sync():
                 self.summary.value = label
-                set_classes(self.summary, remove=[c for c in self.summary._dom_classes
-                                                  if c.startswith("xrtw-result-") or c == "xrtw-hidden"])
+                set_classes(
+                    self.summary,
+                    remove=[c for c in self.summary._dom_classes if c.startswith("xrtw-result-") or c == "xrtw-hidden"],
+                )
 
     def _on_runner_error(self, message: str) -> None:
         self._show_error(message)
@@ -484,7 +566,7 @@ class CancelPanel(widgets.VBox):
             self._state.record("error", message)
 
     # -- static fallback, display, closing -------------------------------------------------------
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The widget view, plus an HTML and a text table where widgets cannot render.
 
         The first display asks the status of the products not known to be

@@ -37,14 +37,22 @@ class Parts:
         self.label_style = LabelStyle()
         self.checkbox_style = CheckboxStyle()
         self.button_style = ButtonStyle()
-        self.shared: tuple[widgets.Widget, ...] = (self.auto, self.fill, self.row, self.checkbox_layout,
-                                                   self.html_style, self.label_style, self.checkbox_style,
-                                                   self.button_style)
+        self.shared: tuple[widgets.Widget, ...] = (
+            self.auto,
+            self.fill,
+            self.row,
+            self.checkbox_layout,
+            self.html_style,
+            self.label_style,
+            self.checkbox_style,
+            self.button_style,
+        )
 
     def html(self, value: str = "", *classes: str, hidden: bool = False) -> widgets.HTML:
         """An HTML widget with ``classes`` (and hidden, if asked) from the start."""
-        return widgets.HTML(value, layout=self.auto, style=self.html_style,
-                            _dom_classes=tuple(classes) + ((HIDDEN,) if hidden else ()))
+        return widgets.HTML(
+            value, layout=self.auto, style=self.html_style, _dom_classes=tuple(classes) + ((HIDDEN,) if hidden else ())
+        )
 
     def label(self, value: str = "", *classes: str, hidden: bool = False, focusable: bool = False) -> widgets.Label:
         """A line of plain text; ``focusable`` ones take focus from code (``label.focus()``), not from Tab.
@@ -52,32 +60,57 @@ class Parts:
         Of the text widgets only a Label takes focus from code: an HTML
         widget's front end focuses an inner element that has no tabindex.
         """
-        return widgets.Label(value, layout=self.auto, style=self.label_style,
-                             _dom_classes=tuple(classes) + ((HIDDEN,) if hidden else ()),
-                             tabbable=False if focusable else None)
+        return widgets.Label(
+            value,
+            layout=self.auto,
+            style=self.label_style,
+            _dom_classes=tuple(classes) + ((HIDDEN,) if hidden else ()),
+            tabbable=False if focusable else None,
+        )
 
-    def button(self, description: str, *classes: str, icon: str = "", button_style: str = "",
-               tooltip: str = "", hidden: bool = False) -> widgets.Button:
+    def button(
+        self,
+        description: str,
+        *classes: str,
+        icon: str = "",
+        button_style: str = "",
+        tooltip: str = "",
+        hidden: bool = False,
+    ) -> widgets.Button:
         """A Button sized to its label."""
-        return widgets.Button(description=description, icon=icon, button_style=button_style, tooltip=tooltip,
-                              layout=self.auto, style=self.button_style,
-                              _dom_classes=tuple(classes) + ((HIDDEN,) if hidden else ()))
+        return widgets.Button(
+            description=description,
+            icon=icon,
+            button_style=button_style,
+            tooltip=tooltip,
+            layout=self.auto,
+            style=self.button_style,
+            _dom_classes=tuple(classes) + ((HIDDEN,) if hidden else ()),
+        )
 
     def checkbox(self, description: str, *classes: str) -> widgets.Checkbox:
         """A checkbox labelled ``description`` (plain text)."""
-        return widgets.Checkbox(value=False, description=description, indent=False, layout=self.checkbox_layout,
-                                style=self.checkbox_style, _dom_classes=tuple(classes))
+        return widgets.Checkbox(
+            value=False,
+            description=description,
+            indent=False,
+            layout=self.checkbox_layout,
+            style=self.checkbox_style,
+            _dom_classes=tuple(classes),
+        )
 
-    def hbox(self, children: Iterable[widgets.Widget], *classes: str, hidden: bool = False,
-             layout: Any = None) -> widgets.HBox:
-        return widgets.HBox(tuple(children), layout=layout or self.fill,
-                            _dom_classes=tuple(classes) + ((HIDDEN,) if hidden else ()))
+    def hbox(
+        self, children: Iterable[widgets.Widget], *classes: str, hidden: bool = False, layout: Any = None
+    ) -> widgets.HBox:
+        return widgets.HBox(
+            tuple(children), layout=layout or self.fill, _dom_classes=tuple(classes) + ((HIDDEN,) if hidden else ())
+        )
 
     def vbox(self, children: Iterable[widgets.Widget], *classes: str) -> widgets.VBox:
         return widgets.VBox(tuple(children), layout=self.fill, _dom_classes=tuple(classes))
 
 
-class Disclosure(widgets.VBox):
+class Disclosure(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type information
     """A button that shows or hides one widget below it: an ``Accordion`` of one section that the keyboard reaches.
 
     The header of ipywidgets' Accordion is a ``div`` that only takes clicks:

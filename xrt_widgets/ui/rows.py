@@ -27,7 +27,7 @@ __all__ = ["ProductRow", "plain_status", "history_table", "static_tables"]
 class ProductRow:
     """The widgets of one product's row, and the status they show now."""
 
-    def __init__(self, parts: Parts, name: str, on_tick: Callable[[dict], None], status: Status) -> None:
+    def __init__(self, parts: Parts, name: str, on_tick: Callable[[dict[str, Any]], None], status: Status) -> None:
         self.name = name
         self.checkbox = parts.checkbox(name, "xrtw-tick")
         self.checkbox.observe(on_tick, names=["value"])
@@ -57,20 +57,28 @@ class ProductRow:
             self.state._dom_classes = self._classes(status)
 
 
-def plain_status(status: Status) -> dict:
+def plain_status(status: Status) -> dict[str, Any]:
     """A status as the ``statuses`` trait shows it: plain data."""
-    return {"code": status.code if status.family != "local" else None, "text": status.text or status.info.meaning,
-            "slug": status.slug, "source": status.source, "family": status.family, "words": status.words}
+    return {
+        "code": status.code if status.family != "local" else None,
+        "text": status.text or status.info.meaning,
+        "slug": status.slug,
+        "source": status.source,
+        "family": status.family,
+        "words": status.words,
+    }
 
 
-def _code_cell(name: str, code: Any, entry: dict) -> str:
+def _code_cell(name: str, code: Any, entry: dict[str, Any]) -> str:
     reconciled = (entry.get("reconciled") or {}).get(name)
     note = (entry.get("notes") or {}).get(name)
     cell = f"{name}: {code}"
     if note:
         cell += f" ({note})"
     if isinstance(reconciled, dict):
-        server = reconciled.get("server") if isinstance(reconciled.get("server"), dict) else {}
+        server = reconciled.get("server")
+        if not isinstance(server, dict):
+            server = {}
         said = f"the server answered {server.get('code', '?')}"
         if server.get("text") is not None:
             said += f" “{server['text']}”"
@@ -83,7 +91,7 @@ _HISTORY_COLUMNS = ("time (UTC)", "action", "asked", "ok", "codes / error")
 _HISTORY_WRAP = ("xrtw-time xrtw-nowrap", "xrtw-nowrap", "xrtw-wrap", "xrtw-nowrap", "xrtw-wrap")
 
 
-def history_table(history: list[dict], limit: int = 50) -> str:
+def history_table(history: list[dict[str, Any]], limit: int = 50) -> str:
     """The last ``limit`` entries of a job's history, newest first, as an escaped HTML table.
 
     Each cell carries its column's name (``data-label``), so that a narrow
@@ -96,14 +104,29 @@ def history_table(history: list[dict], limit: int = 50) -> str:
             when = _dt.datetime.fromtimestamp(when, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
         elif isinstance(when, str) and len(when) == 20 and when[10] == "T" and when.endswith("Z"):
             when = f"{when[:10]} {when[11:19]}"  # the column says UTC
-        detail = entry.get("error") or entry.get("text") or ", ".join(
-            _code_cell(k, v, entry) for k, v in (entry.get("codes") or {}).items())
-        cells = (escape(when), escape(entry["action"]), escape(", ".join(entry["asked"]) or "–"),
-                 escape("" if entry.get("ok") is None else entry["ok"]), escape(detail))
-        rows.append("<tr>" + "".join(f'<td class="{_HISTORY_WRAP[i]}" data-label="{_HISTORY_COLUMNS[i]}">{cell}</td>'
-                                     for i, cell in enumerate(cells)) + "</tr>")
-    return ("<table><tr>" + "".join(f"<th>{name}</th>" for name in _HISTORY_COLUMNS) + "</tr>"
-            + "".join(rows) + "</table>")
+        detail = (
+            entry.get("error")
+            or entry.get("text")
+            or ", ".join(_code_cell(k, v, entry) for k, v in (entry.get("codes") or {}).items())
+        )
+        cells = (
+            escape(when),
+            escape(entry["action"]),
+            escape(", ".join(entry["asked"]) or "–"),
+            escape("" if entry.get("ok") is None else entry["ok"]),
+            escape(detail),
+        )
+        rows.append(
+            "<tr>"
+            + "".join(
+                f'<td class="{_HISTORY_WRAP[i]}" data-label="{_HISTORY_COLUMNS[i]}">{cell}</td>'
+                for i, cell in enumerate(cells)
+            )
+            + "</tr>"
+        )
+    return (
+        "<table><tr>" + "".join(f"<th>{name}</th>" for name in _HISTORY_COLUMNS) + "</tr>" + "".join(rows) + "</table>"
+    )
 
 
 def static_tables(header: str, statuses: dict[str, Status]) -> dict[str, str]:
@@ -117,7 +140,12 @@ def static_tables(header: str, statuses: dict[str, Status]) -> dict[str, str]:
     cells = "".join(
         f'<tr class="xrtw-status-{escape(s.slug)}" style="background:{s.colour};color:{codes.TEXT_COLOUR}">'
         f"<td>{escape(n)}</td><td>{escape(said(s))}</td><td>{escape(s.text)}</td></tr>"
-        for n, s in statuses.items())
-    return {"text/plain": "\n".join(lines),
-            "text/html": (f"<div class='xrtw-static'><p><b>{escape(head)}</b></p><table><tr><th>product</th>"
-                          f"<th>status</th><th>text</th></tr>{cells}</table></div>")}
+        for n, s in statuses.items()
+    )
+    return {
+        "text/plain": "\n".join(lines),
+        "text/html": (
+            f"<div class='xrtw-static'><p><b>{escape(head)}</b></p><table><tr><th>product</th>"
+            f"<th>status</th><th>text</th></tr>{cells}</table></div>"
+        ),
+    }
