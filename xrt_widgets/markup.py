@@ -108,17 +108,16 @@ _DONE = " - DONE"
 def _progress_line(line: str) -> str:
     """One line of a progress text as HTML: the active step in bold with "active" in words."""
     step = line.lstrip(" ")
-    indent = line[:len(line) - len(step)]
+    indent = line[: len(line) - len(step)]
     body = step.rstrip()
     if len(body) > 4 and body.startswith("**") and body.endswith("**"):
         label, marker, extra = body[2:-2].strip().rpartition(_ACTIVE)
         if marker and (not extra or extra.startswith(" -- ")):
             extra = extra[4:].strip()
             note = f": {render_progress(extra)}" if extra else ""
-            return (f'{indent}<strong class="xrtw-step-active">{render_progress(label.strip())}</strong>'
-                    f" (active{note})")
+            return f'{indent}<strong class="xrtw-step-active">{render_progress(label.strip())}</strong> (active{note})'
     if body.endswith(_DONE):
-        return f"{indent}{render_progress(body[:-len(_DONE)])} (done)"
+        return f"{indent}{render_progress(body[: -len(_DONE)])} (done)"
     return indent + render_progress(step)
 
 
