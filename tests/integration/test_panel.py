@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-import time
 
 import pytest
 
 from xrt_widgets import CancelPanel, XRTProductRequest, codes
 from xrt_widgets.panel import render_progress, stylesheet
-
 from xrt_widgets.ui.html import dark_tint
 from xrt_widgets.ui.parts import is_shown
 
@@ -62,7 +60,11 @@ def test_cancel_codes_0_and_1_reach_rows_and_ok_2(emu, make_request):
     assert emu.request_count("status") == 1 and emu.log[-1]["body"]["what"] == "spec"
     assert panel.history[-2]["codes"] == {"LightCurve": 0, "Spectrum": 1}
     assert {k: panel.statuses["LightCurve"][k] for k in ("code", "text", "slug", "source")} == {
-        "code": 0, "text": "Job cancelled OK", "slug": "cancelled", "source": "cancel"}
+        "code": 0,
+        "text": "Job cancelled OK",
+        "slug": "cancelled",
+        "source": "cancel",
+    }
     assert panel.result == (ok, per)
     assert "xrtw-result-partial" in panel.summary._dom_classes
     assert "(ok = 2)" in panel.summary.value
@@ -121,14 +123,17 @@ def test_refused_gives_ok_0_and_keeps_rows(emu):
     assert emu.status(job, "LightCurve") == 1
 
 
-@pytest.mark.parametrize("fault", [
-    dict(kind="status", status=500),
-    dict(kind="not_json"),
-    dict(kind="missing_keys"),
-    dict(kind="json", value={"OK": 1, "APIVersion": "1.12", "JobID": 1, "status": {}, "statusCodes": []}),
-    dict(kind="drop", count=5),
-    dict(kind="reset"),
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        dict(kind="status", status=500),
+        dict(kind="not_json"),
+        dict(kind="missing_keys"),
+        dict(kind="json", value={"OK": 1, "APIVersion": "1.12", "JobID": 1, "status": {}, "statusCodes": []}),
+        dict(kind="drop", count=5),
+        dict(kind="reset"),
+    ],
+)
 def test_faults_give_ok_minus_1_with_a_message(emu, make_request, fault):
     req = make_request("LightCurve", "Spectrum")
     emu.inject("cancel", **fault)
@@ -139,7 +144,7 @@ def test_faults_give_ok_minus_1_with_a_message(emu, make_request, fault):
     assert is_shown(panel.error_line)
     for name in panel.products:
         assert "xrtw-status-cancelled" not in classes(panel, name)
-    assert not panel.busy and not ("xrtw-is-busy" in panel._dom_classes)
+    assert not panel.busy and "xrtw-is-busy" not in panel._dom_classes
 
 
 def test_lost_reply_is_not_shown_as_cancelled(emu, make_request):
@@ -147,7 +152,7 @@ def test_lost_reply_is_not_shown_as_cancelled(emu, make_request):
     req = make_request("LightCurve", retries=0)
     emu.inject("cancel", "drop_after")
     panel = CancelPanel(req)
-    ok, per = panel.cancel("all").result(timeout=10)
+    ok, _ = panel.cancel("all").result(timeout=10)
     assert ok == -1
     assert "xrtw-status-cancelled" not in classes(panel, "LightCurve")
     panel.refresh().result(timeout=10)  # the truth comes from a status check
@@ -167,7 +172,7 @@ def test_confirmation_names_products_and_back_sends_nothing(emu, make_request):
     assert not is_shown(panel.confirm_box)
     assert emu.request_count("cancel") == 0
     assert panel.selected == ["LightCurve", "Spectrum"]
-    assert not ("xrtw-is-busy" in panel._dom_classes)
+    assert "xrtw-is-busy" not in panel._dom_classes
 
 
 def test_double_click_sends_one_request_and_handler_returns_first(emu, make_request):
@@ -185,7 +190,7 @@ def test_double_click_sends_one_request_and_handler_returns_first(emu, make_requ
     ok, _ = fut.result(timeout=10)
     assert ok == 1
     assert emu.request_count("cancel") == 1
-    assert not panel.busy and not ("xrtw-is-busy" in panel._dom_classes)
+    assert not panel.busy and "xrtw-is-busy" not in panel._dom_classes
 
 
 def test_busy_trait_is_observable(emu, make_request):
@@ -282,8 +287,10 @@ def test_xss_in_server_texts_arrives_escaped(emu, make_request):
 
 
 def test_progress_whitelist():
-    assert render_progress("<em>a</em> <strong>b</strong> <code>c</code>") == \
-        "<em>a</em> <strong>b</strong> <code>c</code>"
+    assert (
+        render_progress("<em>a</em> <strong>b</strong> <code>c</code>")
+        == "<em>a</em> <strong>b</strong> <code>c</code>"
+    )
     assert render_progress("<em onclick=x>a</em>") == "&lt;em onclick=x&gt;a&lt;/em&gt;"
     assert render_progress("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert render_progress("<em>open") == "&lt;em&gt;open"
@@ -321,7 +328,7 @@ def test_unexpected_exception_is_shown_and_buttons_come_back(make_request):
     panel.cancel_button.click()
     panel.last_action.result(timeout=10)
     assert "surprise" in panel.error and is_shown(panel.error_line)
-    assert not panel.busy and not ("xrtw-is-busy" in panel._dom_classes)
+    assert not panel.busy and "xrtw-is-busy" not in panel._dom_classes
 
 
 def test_nothing_ticked_says_so(emu, make_request):
@@ -334,8 +341,10 @@ def test_nothing_ticked_says_so(emu, make_request):
 def test_stylesheet_colours_come_from_the_codes_table():
     """A row's tint is a variable: the codes table's colour in light themes, a dark tint of it in dark ones."""
     css = stylesheet()
-    light, dark = (re.search(pattern + r"\{([^}]*)\}", css).group(1)
-                   for pattern in (r"<style>\.xrtw-panel", r"\[data-jp-theme-light=false\] \.xrtw-panel"))
+    light, dark = (
+        re.search(pattern + r"\{([^}]*)\}", css).group(1)
+        for pattern in (r"<style>\.xrtw-panel", r"\[data-jp-theme-light=false\] \.xrtw-panel")
+    )
     for code in [*codes.CANCEL_CODE.values(), *codes.BUILD_STATUS.values()]:
         var = f"--xrtw-tint-{code.colour.lstrip('#').lower()}"
         assert f".xrtw-row.xrtw-status-{code.slug}{{background-color:var({var})}}" in css
@@ -359,8 +368,17 @@ def test_panel_drives_a_real_swifttools_request(emu):
 
     req = SwiftRequest(USER, silent=True)
     req._baseURL = emu.base_url
-    req.setGlobalPars(name=GLOBALS["name"], targ=GLOBALS["targ"], T0=175892061.8, RA=GLOBALS["RA"],
-                      Dec=GLOBALS["Dec"], centroid=True, centMeth="simple", useSXPS=False, posErr=1)
+    req.setGlobalPars(
+        name=GLOBALS["name"],
+        targ=GLOBALS["targ"],
+        T0=175892061.8,
+        RA=GLOBALS["RA"],
+        Dec=GLOBALS["Dec"],
+        centroid=True,
+        centMeth="simple",
+        useSXPS=False,
+        posErr=1,
+    )
     req.addLightCurve(binMeth="counts", pcCounts=20, wtCounts=30, dynamic=True)
     req.addSpectrum(hasRedshift=False)
     req.addStandardPos()

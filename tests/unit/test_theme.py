@@ -16,8 +16,9 @@ from xrt_widgets.ui.html import THEMES, contrast_ratio, dark_tint, stylesheet
 
 #: The page backgrounds of JupyterLab's themes (--jp-layout-color0 and 1), where lines without a tint sit.
 PAGES = {"light": ("#ffffff",), "dark": ("#111111", "#212121")}
-LIGHT_TINTS = sorted({c.colour for family in codes.FAMILIES.values() for c in family.values()}
-                     | set(codes.TONES.values()))
+LIGHT_TINTS = sorted(
+    {c.colour for family in codes.FAMILIES.values() for c in family.values()} | set(codes.TONES.values())
+)
 
 
 def tints(theme: str) -> list[str]:
@@ -66,8 +67,10 @@ def test_the_stylesheet_switches_on_jupyterlabs_theme_attribute():
 
 
 def test_the_active_step_is_bold_with_active_in_words():
-    text = ("Preparing\n  Step one - DONE\n  ** Building <em>light</em> curve - ACTIVE -- 45%**\n"
-            "  <b>later</b>\n\nThe job has been running for 00:01:02\n")
+    text = (
+        "Preparing\n  Step one - DONE\n  ** Building <em>light</em> curve - ACTIVE -- 45%**\n"
+        "  <b>later</b>\n\nThe job has been running for 00:01:02\n"
+    )
     html = render_progress_lines(text)
     assert '<strong class="xrtw-step-active">Building <em>light</em> curve</strong> (active: 45%)' in html
     assert "Step one (done)" in html and "&lt;b&gt;later&lt;/b&gt;" in html
