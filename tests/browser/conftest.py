@@ -23,19 +23,35 @@ import re
 import secrets
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Optional
 from urllib.parse import urlsplit
 
 import pytest
 
-from xrt_widgets.demo import (NOTEBOOKS_DIR, REPO_ROOT, child_env, free_port, lab_command, start_emulator,
-                              stop_process, voila_command, wait_for_http)
+from xrt_widgets.demo import (
+    NOTEBOOKS_DIR,
+    REPO_ROOT,
+    child_env,
+    free_port,
+    lab_command,
+    start_emulator,
+    stop_process,
+    voila_command,
+    wait_for_http,
+)
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 NOTEBOOKS = NOTEBOOKS_DIR  # the demo notebooks the package ships
 ALLOWED_HOST = "127.0.0.1"
@@ -73,6 +89,7 @@ class JupyterServer:
 
 # -- servers --------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def _processes() -> Iterator[list[subprocess.Popen]]:
     """The server processes a test started; stopped last-started-first when it ends."""
@@ -82,25 +99,41 @@ def _processes() -> Iterator[list[subprocess.Popen]]:
         stop_process(proc)
 
 
-def _jupyter_env(folder: Path, extra: Optional[Mapping[str, str]]) -> dict[str, str]:
+def _jupyter_env(folder: Path, extra: Mapping[str, str] | None) -> dict[str, str]:
     """An environment whose Jupyter and IPython files all live under ``folder``."""
-    dirs = {name: folder / sub for name, sub in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                                                 ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]}
+    dirs = {
+        name: folder / sub
+        for name, sub in [
+            ("JUPYTER_CONFIG_DIR", "config"),
+            ("JUPYTER_DATA_DIR", "data"),
+            ("JUPYTER_RUNTIME_DIR", "runtime"),
+            ("IPYTHONDIR", "ipython"),
+        ]
+    }
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
     labconfig = dirs["JUPYTER_CONFIG_DIR"] / "labconfig"
     labconfig.mkdir(exist_ok=True)
     # The "news" toast covers part of the page.
-    (labconfig / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
     env = {name: str(path) for name, path in dirs.items()}
     env["JUPYTER_PLATFORM_DIRS"] = "1"  # silences the "migrating its paths" warning in the server
     env.update(extra or {})
     return child_env(env)
 
 
-def _serve(procs: list[subprocess.Popen], make_cmd: Callable[[int], list[str]], *, probe: Callable[[int], str],
-           env: dict[str, str], cwd: Path, log: Path, attempts: int = 3) -> int:
+def _serve(
+    procs: list[subprocess.Popen],
+    make_cmd: Callable[[int], list[str]],
+    *,
+    probe: Callable[[int], str],
+    env: dict[str, str],
+    cwd: Path,
+    log: Path,
+    attempts: int = 3,
+) -> int:
     """Start ``make_cmd(port)`` on a free port until its probe answers; return the port.
 
     A port taken between choosing and binding makes the server exit at once
@@ -109,8 +142,15 @@ def _serve(procs: list[subprocess.Popen], make_cmd: Callable[[int], list[str]], 
     for _ in range(attempts):
         port = free_port()
         with open(log, "wb") as out:
-            proc = subprocess.Popen(make_cmd(port), stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, env=env, cwd=cwd, start_new_session=True)
+            proc = subprocess.Popen(
+                make_cmd(port),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+            )
         procs.append(proc)
         try:
             wait_for_http(probe(port), proc=proc, timeout=SERVER_START_TIMEOUT)
@@ -131,10 +171,12 @@ def start_emulator_server(_processes, tmp_path_factory) -> Callable[..., str]:
     ``cli_args`` are passed to ``python -m xrt_widgets.emulator``, e.g.
     ``start_emulator_server("--durations", "image=0:0:0.5")``.
     """
+
     def start(*cli_args: str) -> str:
         folder = tmp_path_factory.mktemp("emulator")
-        proc, base_url = start_emulator(cli_args, log=folder / "emulator.log", env=child_env(),
-                                        stderr=subprocess.STDOUT)
+        proc, base_url = start_emulator(
+            cli_args, log=folder / "emulator.log", env=child_env(), stderr=subprocess.STDOUT
+        )
         _processes.append(proc)
         return base_url
 
@@ -156,17 +198,26 @@ def lab_server(_processes, tmp_path_factory) -> Callable[..., JupyterServer]:
     environment, which its kernels inherit (e.g. ``{"XRT_WIDGETS_BASE_URL": url}``).
     The app is exposed as ``window.jupyterapp``.
     """
-    def start(root_dir: Optional[Path] = None, *, env: Optional[Mapping[str, str]] = None) -> JupyterServer:
+
+    def start(root_dir: Path | None = None, *, env: Mapping[str, str] | None = None) -> JupyterServer:
         folder = tmp_path_factory.mktemp("lab")
         root = folder / "root"
-        shutil.copytree(Path(root_dir) if root_dir is not None else NOTEBOOKS, root,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(
+            Path(root_dir) if root_dir is not None else NOTEBOOKS,
+            root,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+        )
         token = secrets.token_hex(16)
-        port = _serve(_processes,
-                      lambda port: lab_command(root, port=port, token=token, workspaces_dir=folder / "workspaces",
-                                               expose_app=True),
-                      probe=lambda port: f"http://{ALLOWED_HOST}:{port}/api/status?token={token}",
-                      env=_jupyter_env(folder / "jupyter", env), cwd=root, log=folder / "lab.log")
+        port = _serve(
+            _processes,
+            lambda port: lab_command(
+                root, port=port, token=token, workspaces_dir=folder / "workspaces", expose_app=True
+            ),
+            probe=lambda port: f"http://{ALLOWED_HOST}:{port}/api/status?token={token}",
+            env=_jupyter_env(folder / "jupyter", env),
+            cwd=root,
+            log=folder / "lab.log",
+        )
         return JupyterServer(url=f"http://{ALLOWED_HOST}:{port}/", token=token, root=root, log=folder / "lab.log")
 
     return start
@@ -180,23 +231,31 @@ def notebook7_server(_processes, tmp_path_factory) -> Callable[..., JupyterServe
     ``server.url + "notebooks/NAME?token=" + server.token``. The app is exposed
     as ``window.jupyterapp``.
     """
-    def start(root_dir: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> JupyterServer:
+
+    def start(root_dir: Path | None = None, env: Mapping[str, str] | None = None) -> JupyterServer:
         folder = tmp_path_factory.mktemp("notebook7")
         root = folder / "root"
-        shutil.copytree(Path(root_dir) if root_dir is not None else NOTEBOOKS, root,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(
+            Path(root_dir) if root_dir is not None else NOTEBOOKS,
+            root,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints"),
+        )
         token = secrets.token_hex(16)
 
         def command(port: int) -> list[str]:
             cmd = lab_command(root, port=port, token=token)
             cmd[2] = "notebook"  # same options; Notebook 7 is built on the same server and app framework
-            return cmd + ["--JupyterNotebookApp.expose_app_in_browser=True"]
+            return [*cmd, "--JupyterNotebookApp.expose_app_in_browser=True"]
 
-        port = _serve(_processes, command,
-                      probe=lambda port: f"http://{ALLOWED_HOST}:{port}/api/status?token={token}",
-                      env=_jupyter_env(folder / "jupyter", env), cwd=root, log=folder / "notebook7.log")
-        return JupyterServer(url=f"http://{ALLOWED_HOST}:{port}/", token=token, root=root,
-                             log=folder / "notebook7.log")
+        port = _serve(
+            _processes,
+            command,
+            probe=lambda port: f"http://{ALLOWED_HOST}:{port}/api/status?token={token}",
+            env=_jupyter_env(folder / "jupyter", env),
+            cwd=root,
+            log=folder / "notebook7.log",
+        )
+        return JupyterServer(url=f"http://{ALLOWED_HOST}:{port}/", token=token, root=root, log=folder / "notebook7.log")
 
     return start
 
@@ -209,21 +268,29 @@ def voila_server(_processes, tmp_path_factory) -> Callable[..., JupyterServer]:
     token and no run step. ``env`` reaches the kernel as for :func:`lab_server`;
     ``theme`` ("light" or "dark") is Voila's ``--theme``.
     """
-    def start(notebook_path: Path, *, env: Optional[Mapping[str, str]] = None, theme: str = "") -> JupyterServer:
+
+    def start(notebook_path: Path, *, env: Mapping[str, str] | None = None, theme: str = "") -> JupyterServer:
         notebook = Path(notebook_path).resolve()
         folder = tmp_path_factory.mktemp("voila")
         extra = [f"--theme={theme}"] if theme else []
-        port = _serve(_processes, lambda port: [*voila_command(notebook, port=port), *extra],
-                      # Probing "/" would start a kernel and run the notebook.
-                      probe=lambda port: f"http://{ALLOWED_HOST}:{port}/voila/static/",
-                      env=_jupyter_env(folder / "jupyter", env), cwd=notebook.parent, log=folder / "voila.log")
-        return JupyterServer(url=f"http://{ALLOWED_HOST}:{port}/", token="", root=notebook.parent,
-                             log=folder / "voila.log")
+        port = _serve(
+            _processes,
+            lambda port: [*voila_command(notebook, port=port), *extra],
+            # Probing "/" would start a kernel and run the notebook.
+            probe=lambda port: f"http://{ALLOWED_HOST}:{port}/voila/static/",
+            env=_jupyter_env(folder / "jupyter", env),
+            cwd=notebook.parent,
+            log=folder / "voila.log",
+        )
+        return JupyterServer(
+            url=f"http://{ALLOWED_HOST}:{port}/", token="", root=notebook.parent, log=folder / "voila.log"
+        )
 
     return start
 
 
 # -- browser --------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
@@ -246,11 +313,11 @@ def browser(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     home = tmp_path_factory.mktemp("chromium-home")
-    env = child_env({"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-                     "XDG_CACHE_HOME": str(home / ".cache")})
+    env = child_env(
+        {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "XDG_CACHE_HOME": str(home / ".cache")}
+    )
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-                                              env=env)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS, env=env)
         yield chromium
         chromium.close()
 
@@ -311,6 +378,7 @@ def pytest_runtest_makereport(item, call):
 
 # -- helpers --------------------------------------------------------------------------------------
 
+
 def _open_lab_notebook(page, server: JupyterServer, name: str, *, timeout_ms: int = 60_000) -> None:
     """Open notebook ``name`` in Lab, wait until its kernel is idle, and run all cells.
 
@@ -333,8 +401,11 @@ def _set_lab_theme(page, theme: str) -> None:
     """Switch Lab to "JupyterLab Light" or "JupyterLab Dark" and wait until the page says it is applied."""
     name = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}[theme]
     page.evaluate("name => window.jupyterapp.commands.execute('apputils:change-theme', {theme: name})", name)
-    page.wait_for_function("light => document.body.dataset.jpThemeLight === light",
-                           arg="true" if theme == "light" else "false", timeout=30_000)
+    page.wait_for_function(
+        "light => document.body.dataset.jpThemeLight === light",
+        arg="true" if theme == "light" else "false",
+        timeout=30_000,
+    )
     page.wait_for_timeout(300)  # the theme's stylesheet is applied in the frame after the attribute changes
 
 
@@ -368,7 +439,8 @@ def _run_axe(page, axe_path: Path, selector: str) -> dict:
     """
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_path))
-    result = page.evaluate("""async (selector) => {
+    result = page.evaluate(
+        """async (selector) => {
         if (!document.querySelector(selector)) throw new Error('no element matches ' + selector);
         const result = await axe.run({include: [[selector]]},
                                      {rules: {'color-contrast': {enabled: true}}});
@@ -378,7 +450,9 @@ def _run_axe(page, axe_path: Path, selector: str) -> dict:
         const passes = {};
         for (const p of result.passes) passes[p.id] = p.nodes.length;
         return {violations: slim(result.violations), passes, incomplete: slim(result.incomplete)};
-    }""", selector)
+    }""",
+        selector,
+    )
     result["failing"] = [v for v in result["violations"] if v["impact"] in AXE_FAILING]
     return result
 
@@ -460,8 +534,9 @@ CONTRAST_JS = r"""
 def _measure_text(page, selector: str) -> list[dict]:
     """Every visible text under ``selector``: its colour, the composited background behind it and their ratio."""
     page.evaluate(CONTRAST_JS)
-    return page.evaluate("sel => [...document.querySelectorAll(sel)].flatMap(r => window.__xrtwTextContrast(r))",
-                         selector)
+    return page.evaluate(
+        "sel => [...document.querySelectorAll(sel)].flatMap(r => window.__xrtwTextContrast(r))", selector
+    )
 
 
 def _tab_through(page, selector: str, *, limit: int = 80) -> list[dict]:
@@ -471,23 +546,29 @@ def _tab_through(page, selector: str, *, limit: int = 80) -> list[dict]:
     ``{"element", "ring", "width", "colour", "outside", "inside", "ratio"}``.
     """
     page.evaluate(CONTRAST_JS)
-    first = page.evaluate("""sel => {
+    first = page.evaluate(
+        """sel => {
         const root = document.querySelector(sel);
         const c = [...root.querySelectorAll('button:not(:disabled),input:not(:disabled),a[href],[tabindex="0"]')]
             .find(e => e.getClientRects().length > 0);
         if (!c) return false;
-        c.focus(); return true; }""", selector)
+        c.focus(); return true; }""",
+        selector,
+    )
     assert first, f"no focusable control under {selector}"
     page.keyboard.press("Shift+Tab")  # from the keyboard, so that :focus-visible applies from here on
     page.keyboard.press("Tab")
     rings = []
     page.evaluate("() => { window.__xrtwSeen = new Set(); }")
     for _ in range(limit):
-        ring = page.evaluate("""sel => {
+        ring = page.evaluate(
+            """sel => {
             const el = document.activeElement;
             if (!el || !el.closest(sel) || window.__xrtwSeen.has(el)) return null;  // left, or came round again
             window.__xrtwSeen.add(el);
-            return window.__xrtwFocusRing(el); }""", selector)
+            return window.__xrtwFocusRing(el); }""",
+            selector,
+        )
         if ring is None:
             break
         rings.append(ring)
@@ -514,7 +595,8 @@ def _overflow(page, selector: str) -> dict:
     boxes that scroll sideways, elements whose right edge passes the panel's,
     and buttons whose label is wider than the button (cut or ellipsised).
     """
-    return page.evaluate(r"""sel => {
+    return page.evaluate(
+        r"""sel => {
         const describe = el => (typeof el.className === 'string' && el.className.trim()
             ? '.' + el.className.trim().split(/\s+/).join('.') : el.tagName.toLowerCase());
         const out = {scroll: [], wider: [], clipped: [], width: 0};
@@ -536,7 +618,9 @@ def _overflow(page, selector: str) -> dict:
                 out.scroll.push('the page itself');
         }
         return out;
-    }""", selector)
+    }""",
+        selector,
+    )
 
 
 @pytest.fixture

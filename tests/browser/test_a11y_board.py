@@ -48,8 +48,10 @@ def check_theme(page, run_axe, measure_text, tab_through, artifacts_dir: Path, t
     low = [t for t in texts if t["ratio"] < TEXT_MIN]
     weak = [r for r in rings if not r["ring"] or r["ratio"] < RING_MIN or r["width"] < 2]
     with open(artifacts_dir / f"a11y-board-{where.replace(' ', '-')}-{theme}.txt", "w") as out:
-        out.write(f"axe violations: {result['violations']}\naxe incomplete: {result['incomplete']}\n"
-                  f"texts below {TEXT_MIN}: {low}\nweak rings: {weak}\n")
+        out.write(
+            f"axe violations: {result['violations']}\naxe incomplete: {result['incomplete']}\n"
+            f"texts below {TEXT_MIN}: {low}\nweak rings: {weak}\n"
+        )
         out.write("".join(f"ring {r['element']} {r.get('colour', '')} {r['ratio']:.2f}\n" for r in rings))
     assert result["failing"] == [], f"{where} {theme}: axe: {result['failing']}"
     # In Voila axe's own contrast check runs on the view's text (and must pass); inside Lab's notebook it finds
@@ -64,13 +66,21 @@ def check_theme(page, run_axe, measure_text, tab_through, artifacts_dir: Path, t
     assert weak == [], f"{where} {theme}: focus rings below {RING_MIN}:1 or thinner than 2 px: {weak}"
     worst_text = min(texts, key=lambda t: t["ratio"])
     worst_ring = min(rings, key=lambda r: r["ratio"])
-    return [(f"{where} {theme}: axe: {len(result['violations'])} violations, {len(result['incomplete'])} incomplete "
-             f"({', '.join(v['id'] for v in result['incomplete'])}), {sum(result['passes'].values())} passing nodes, "
-             f"{result['passes'].get('color-contrast', 0)} of them color-contrast"),
-            (f"{where} {theme}: {len(texts)} texts, lowest contrast {worst_text['ratio']:.2f}:1 "
-             f"({worst_text['text']!r} {worst_text['fg']} on {worst_text['bg']})"),
-            (f"{where} {theme}: {len(rings)} focus rings, lowest {worst_ring['ratio']:.2f}:1 "
-             f"({worst_ring['element']} {worst_ring['colour']} on {worst_ring['outside']})")]
+    return [
+        (
+            f"{where} {theme}: axe: {len(result['violations'])} violations, {len(result['incomplete'])} incomplete "
+            f"({', '.join(v['id'] for v in result['incomplete'])}), {sum(result['passes'].values())} passing nodes, "
+            f"{result['passes'].get('color-contrast', 0)} of them color-contrast"
+        ),
+        (
+            f"{where} {theme}: {len(texts)} texts, lowest contrast {worst_text['ratio']:.2f}:1 "
+            f"({worst_text['text']!r} {worst_text['fg']} on {worst_text['bg']})"
+        ),
+        (
+            f"{where} {theme}: {len(rings)} focus rings, lowest {worst_ring['ratio']:.2f}:1 "
+            f"({worst_ring['element']} {worst_ring['colour']} on {worst_ring['outside']})"
+        ),
+    ]
 
 
 def record(artifacts_dir: Path, lines: list[str]) -> None:
@@ -78,8 +88,17 @@ def record(artifacts_dir: Path, lines: list[str]) -> None:
         out.write("".join(line + "\n" for line in lines))
 
 
-def test_board_in_jupyterlab_light_and_dark(page, start_emulator_server, lab_server, open_lab_notebook, set_lab_theme,
-                                            run_axe, measure_text, tab_through, artifacts_dir):
+def test_board_in_jupyterlab_light_and_dark(
+    page,
+    start_emulator_server,
+    lab_server,
+    open_lab_notebook,
+    set_lab_theme,
+    run_axe,
+    measure_text,
+    tab_through,
+    artifacts_dir,
+):
     base_url = start_emulator_server("--demo")
     lab = lab_server(NOTEBOOKS, env={"XRT_WIDGETS_BASE_URL": base_url})
     open_lab_notebook(page, lab, "job_board.ipynb")
@@ -95,8 +114,9 @@ def test_board_in_jupyterlab_light_and_dark(page, start_emulator_server, lab_ser
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_board_in_voila(theme, page, start_emulator_server, voila_server, run_axe, measure_text, tab_through,
-                        artifacts_dir):
+def test_board_in_voila(
+    theme, page, start_emulator_server, voila_server, run_axe, measure_text, tab_through, artifacts_dir
+):
     base_url = start_emulator_server("--demo")
     voila = voila_server(NOTEBOOKS / "job_board.ipynb", env={"XRT_WIDGETS_BASE_URL": base_url}, theme=theme)
     page.goto(voila.url)
@@ -126,14 +146,19 @@ def test_board_reflows_at_320_css_px(page, start_emulator_server, voila_server, 
     page.locator(BOARD).first.screenshot(path=str(artifacts_dir / "a11y-board-320px.png"))
 
 
-def test_board_reflows_at_200_percent_zoom_in_jupyterlab(browser, start_emulator_server, lab_server,
-                                                        open_lab_notebook, overflow, artifacts_dir, _processes):
+def test_board_reflows_at_200_percent_zoom_in_jupyterlab(
+    browser, start_emulator_server, lab_server, open_lab_notebook, overflow, artifacts_dir, _processes
+):
     """1280 x 900 at 200%: a 640 x 450 CSS px window with two device pixels per CSS pixel."""
     base_url = start_emulator_server("--demo")
     lab = lab_server(NOTEBOOKS, env={"XRT_WIDGETS_BASE_URL": base_url})
     context = browser.new_context(viewport={"width": 640, "height": 450}, device_scale_factor=2)
-    context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1"
-                  else route.abort("blockedbyclient"))
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort("blockedbyclient")
+        ),
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:

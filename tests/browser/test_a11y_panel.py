@@ -36,7 +36,8 @@ def wait_for_statuses(page) -> None:
     """The panel is shown and has asked the build status of its products (one request, on display)."""
     expect(page.locator(PANEL).first).to_be_visible(timeout=60_000)
     expect(row(page, "LightCurve").locator(".xrtw-state")).to_have_class(
-        re.compile(r"\bxrtw-status-(running|queued|requested)\b"), timeout=30_000)
+        re.compile(r"\bxrtw-status-(running|queued|requested)\b"), timeout=30_000
+    )
     expect(row(page, "Image").locator(".xrtw-state")).to_have_class(re.compile(r"\bxrtw-status-complete\b"))
 
 
@@ -71,8 +72,15 @@ def check_theme(page, run_axe, measure_text, tab_through, artifacts_dir: Path, t
     assert low == [], f"{where} {theme}: text below {TEXT_MIN}:1: {low}"
     rings = tab_through(page, PANEL)
     reached = " ".join(r["element"] for r in rings)
-    for needed in ("xrtw-select-all", "xrtw-refresh", "xrtw-cancel", "xrtw-confirm", "xrtw-back", "xrtw-disclosure",
-                   "checkbox"):
+    for needed in (
+        "xrtw-select-all",
+        "xrtw-refresh",
+        "xrtw-cancel",
+        "xrtw-confirm",
+        "xrtw-back",
+        "xrtw-disclosure",
+        "checkbox",
+    ):
         assert needed in reached or (needed == "checkbox" and any(r["element"] == "input" for r in rings)), reached
     weak = [r for r in rings if not r["ring"] or r["ratio"] < RING_MIN or r["width"] < 2]
     assert weak == [], f"{where} {theme}: focus rings below {RING_MIN}:1 or thinner than 2 px: {weak}"
@@ -80,15 +88,23 @@ def check_theme(page, run_axe, measure_text, tab_through, artifacts_dir: Path, t
         out.write("".join(f"{r['element']} {r.get('colour', '')} {r['ratio']:.2f}\n" for r in rings))
     worst_text = min(texts, key=lambda t: t["ratio"])
     worst_ring = min(rings, key=lambda r: r["ratio"])
-    return [(f"{where} {theme}: axe: {len(result['violations'])} violations "
-             f"({', '.join(v['id'] + '/' + str(v['impact']) for v in result['violations']) or 'none'}), "
-             f"{len(result['incomplete'])} incomplete ({', '.join(v['id'] for v in result['incomplete'])}), "
-             f"{sum(result['passes'].values())} passing nodes, "
-             f"{result['passes'].get('color-contrast', 0)} of them color-contrast"),
-            (f"{where} {theme}: {len(texts)} texts, lowest contrast {worst_text['ratio']:.2f}:1 "
-             f"({worst_text['text']!r} {worst_text['fg']} on {worst_text['bg']})"),
-            (f"{where} {theme}: {len(rings)} focus rings, lowest {worst_ring['ratio']:.2f}:1 "
-             f"({worst_ring['element']} {worst_ring['colour']} on {worst_ring['outside']})")]
+    return [
+        (
+            f"{where} {theme}: axe: {len(result['violations'])} violations "
+            f"({', '.join(v['id'] + '/' + str(v['impact']) for v in result['violations']) or 'none'}), "
+            f"{len(result['incomplete'])} incomplete ({', '.join(v['id'] for v in result['incomplete'])}), "
+            f"{sum(result['passes'].values())} passing nodes, "
+            f"{result['passes'].get('color-contrast', 0)} of them color-contrast"
+        ),
+        (
+            f"{where} {theme}: {len(texts)} texts, lowest contrast {worst_text['ratio']:.2f}:1 "
+            f"({worst_text['text']!r} {worst_text['fg']} on {worst_text['bg']})"
+        ),
+        (
+            f"{where} {theme}: {len(rings)} focus rings, lowest {worst_ring['ratio']:.2f}:1 "
+            f"({worst_ring['element']} {worst_ring['colour']} on {worst_ring['outside']})"
+        ),
+    ]
 
 
 def record(artifacts_dir: Path, lines: list[str]) -> None:
@@ -96,8 +112,17 @@ def record(artifacts_dir: Path, lines: list[str]) -> None:
         out.write("".join(line + "\n" for line in lines))
 
 
-def test_panel_in_jupyterlab_light_and_dark(page, start_emulator_server, lab_server, open_lab_notebook, set_lab_theme,
-                                            run_axe, measure_text, tab_through, artifacts_dir):
+def test_panel_in_jupyterlab_light_and_dark(
+    page,
+    start_emulator_server,
+    lab_server,
+    open_lab_notebook,
+    set_lab_theme,
+    run_axe,
+    measure_text,
+    tab_through,
+    artifacts_dir,
+):
     base_url = start_emulator_server("--demo")
     lab = lab_server(env={"XRT_WIDGETS_BASE_URL": base_url})
     open_lab_notebook(page, lab, "cancel_demo.ipynb")
@@ -116,8 +141,9 @@ def test_panel_in_jupyterlab_light_and_dark(page, start_emulator_server, lab_ser
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_panel_in_voila(theme, page, start_emulator_server, voila_server, run_axe, measure_text, tab_through,
-                        artifacts_dir):
+def test_panel_in_voila(
+    theme, page, start_emulator_server, voila_server, run_axe, measure_text, tab_through, artifacts_dir
+):
     base_url = start_emulator_server("--demo")
     voila = voila_server(NOTEBOOKS / "cancel_demo.ipynb", env={"XRT_WIDGETS_BASE_URL": base_url}, theme=theme)
     page.goto(voila.url)
@@ -156,14 +182,19 @@ def test_panel_reflows_at_320_css_px(browser, page, start_emulator_server, voila
     page.locator(PANEL).first.screenshot(path=str(artifacts_dir / "a11y-panel-320px.png"))
 
 
-def test_panel_reflows_at_200_percent_zoom_in_jupyterlab(browser, start_emulator_server, lab_server,
-                                                        open_lab_notebook, overflow, artifacts_dir, _processes):
+def test_panel_reflows_at_200_percent_zoom_in_jupyterlab(
+    browser, start_emulator_server, lab_server, open_lab_notebook, overflow, artifacts_dir, _processes
+):
     """1280 x 900 at 200%: a 640 x 450 CSS px window with two device pixels per CSS pixel."""
     base_url = start_emulator_server("--demo")
     lab = lab_server(env={"XRT_WIDGETS_BASE_URL": base_url})
     context = browser.new_context(viewport={"width": 640, "height": 450}, device_scale_factor=2)
-    context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1"
-                  else route.abort("blockedbyclient"))
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort("blockedbyclient")
+        ),
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     try:
@@ -189,10 +220,13 @@ def focused(page) -> str:
 
 
 def wait_focus(page, pattern: str) -> str:
-    page.wait_for_function("""p => { const e = document.activeElement;
+    page.wait_for_function(
+        """p => { const e = document.activeElement;
         const owner = e && e.closest('.widget-checkbox, .xrtw-summary, button');
         return !!owner && new RegExp(p).test(owner.className + ' ' + (e.closest('.xrtw-row') || {}).className); }""",
-                           arg=pattern, timeout=15_000)
+        arg=pattern,
+        timeout=15_000,
+    )
     return focused(page)
 
 
@@ -204,8 +238,7 @@ def tab_until(page, pattern: str, limit: int = 20) -> None:
     raise AssertionError(f"Tab never reached {pattern}; focus is on {focused(page)}")
 
 
-def test_keyboard_only_cancel_in_jupyterlab(page, start_emulator_server, lab_server, open_lab_notebook,
-                                            artifacts_dir):
+def test_keyboard_only_cancel_in_jupyterlab(page, start_emulator_server, lab_server, open_lab_notebook, artifacts_dir):
     """Tick two products, open the confirm bar, step back, open it again, confirm: all from the keyboard."""
     base_url = start_emulator_server("--demo")
     lab = lab_server(env={"XRT_WIDGETS_BASE_URL": base_url})
@@ -276,7 +309,8 @@ def test_screen_reader_cues(page, start_emulator_server, voila_server):
     group = row(page, "Image").locator("[role='group']")
     expect(group).to_have_attribute("aria-label", "Image: Complete")
     expect(row(page, "LightCurve").locator("[role='group']")).to_have_attribute(
-        "aria-label", re.compile(r"^LightCurve: (Running|Queued|Requested)"))
+        "aria-label", re.compile(r"^LightCurve: (Running|Queued|Requested)")
+    )
     # every status icon is decorative: hidden from screen readers, the words say it
     icons = page.locator(f"{PANEL} .xrtw-badge > span").all()
     assert icons and all(i.get_attribute("aria-hidden") == "true" for i in icons)
@@ -294,7 +328,7 @@ def test_screen_reader_cues(page, start_emulator_server, voila_server):
                       first(getComputedStyle(plain, '::before').content)];
         plain.remove();
         return pair; })""")
-    assert len(glyphs) >= 4 and all(drawn == own and drawn not in ('', '""') for _c, drawn, own in glyphs), glyphs
+    assert len(glyphs) >= 4 and all(drawn == own and drawn not in ("", '""') for _c, drawn, own in glyphs), glyphs
     # nothing ticked: the error line is an alert
     page.locator(f"{PANEL} button.xrtw-cancel").click()
     expect(page.locator(f"{PANEL} .xrtw-error [role='alert']")).to_contain_text("Tick at least one product")
