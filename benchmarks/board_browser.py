@@ -852,13 +852,13 @@ def main(argv: list[str] | None = None) -> int:
                             index += 1
                             case = run_case(session, view, n, settings, index)
                             results.setdefault((view, n), []).append(case)
+                            notes.extend(f"run {run + 1}: {note}" for note in case.notes)
                             if case.render_ms is None:
                                 if (view, n) not in failed and n == max(settings.sizes) and run + 1 < settings.runs:
                                     notes.append(
                                         f"{VIEW_NAMES[view]}, {n:,} jobs: not run again (an attempt takes minutes)"
                                     )
                                 failed.add((view, n))
-                            notes.extend(f"run {run + 1}: {note}" for note in case.notes)
                             print(
                                 f"# run {run + 1}, {VIEW_NAMES[view]}, {n} jobs: render {fmt_ms(case.render_ms)}",
                                 file=sys.stderr,
