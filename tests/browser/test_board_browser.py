@@ -180,6 +180,13 @@ def no_rate_exceeded(lab) -> None:
     assert RATE_EXCEEDED not in log, [line for line in log.splitlines() if RATE_EXCEEDED in line][:3]
 
 
+def shot(page, locator, path: Path) -> None:
+    """A screenshot of the page with ``locator`` scrolled into view (the board is taller than the window, and an
+    element screenshot inside Lab's scrolled notebook comes out garbled)."""
+    locator.scroll_into_view_if_needed()
+    page.screenshot(path=str(path))
+
+
 def rgb(hex_colour: str) -> str:
     h = hex_colour.lstrip("#")
     return "rgb({}, {}, {})".format(*(int(h[i : i + 2], 16) for i in (0, 2, 4)))
@@ -261,7 +268,7 @@ def test_paging_then_filters(page, lab_server, open_lab_notebook, tmp_path, arti
     wait_rows(page, [second_page_job])
     assert kernel(page, "print(json.dumps([board.text_filter, board.page_jobs()]))") == [
         str(second_page_job), [second_page_job]]
-    page.locator(BOARD).first.screenshot(path=str(artifacts_dir / "board-paging-filters.png"))
+    shot(page, job_row(page, second_page_job), artifacts_dir / "board-paging-filters.png")
     text.fill("")
     text.press("Enter")
     expect(label).to_contain_text("Jobs 1-25 of 60 · page 1 of 3")
@@ -337,7 +344,7 @@ def test_ticks_across_pages_then_bulk_cancel_on_two_pages(page, lab_server, open
         wait_every_row(page, [job], status="ok", contains=("Cancelled",))
         assert background(job_row(page, job)) == cancelled
         if job == on_second:
-            page.locator(BOARD).first.screenshot(path=str(artifacts_dir / "board-selection-bulk-cancel.png"))
+            shot(page, job_row(page, job), artifacts_dir / "board-selection-bulk-cancel.png")
     assert background(job_row(page, newest[0])) != cancelled
     assert kernel(page, f"print(json.dumps([emu.status(j, 'LightCurve') for j in ({on_first}, {on_second}, {left})]"
                         f" + [emu.request_count('cancel')]))") == [-4, -4, 3, 2]
@@ -360,5 +367,5 @@ def test_five_thousand_jobs_every_row_of_the_page_shows_its_status(page, lab_ser
     shown = page.evaluate("""sel => [...document.querySelectorAll(sel)].map(r => r.textContent)""",
                           f"{ROWS} .xrtw-job-summary")
     assert len(shown) == 25 and all(text.count("Complete") == 3 for text in shown), shown[:3]
-    page.locator(BOARD).first.screenshot(path=str(artifacts_dir / "board-5000-jobs.png"))
+    shot(page, page.locator(f"{BOARD} .xrtw-page-label"), artifacts_dir / "board-5000-jobs.png")
     no_rate_exceeded(lab)
