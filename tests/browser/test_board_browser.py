@@ -95,8 +95,10 @@ def open_board(page, lab_server, open_lab_notebook, tmp_path: Path, source: str,
     """Serve a notebook of ``source`` with stock settings, run it, wait for the board's first page."""
     root = tmp_path / "board"
     root.mkdir()
-    nb = new_notebook(cells=[new_code_cell(source)],
-                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb = new_notebook(
+        cells=[new_code_cell(source)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     nbformat.write(nb, root / "board.ipynb")
     lab = lab_server(root_dir=root)
     open_lab_notebook(page, lab, "board.ipynb")
@@ -116,7 +118,9 @@ def wait_rows(page, ids: list[int]) -> None:
             """([sel, ids]) => { const rows = [...document.querySelectorAll(sel)];
                 return rows.length === ids.length && rows.every((r, i) => r.classList.contains('xrtw-job-' + ids[i])
                     && r.querySelector('.xrtw-job-summary').textContent.includes('job ' + ids[i])); }""",
-            arg=[ROWS, ids], timeout=30_000)
+            arg=[ROWS, ids],
+            timeout=30_000,
+        )
     except Exception:
         assert row_ids(page) == ids  # says what was shown instead
         raise
@@ -149,8 +153,11 @@ def ticked_ids(page) -> list[int]:
 def wait_ticked(page, ids: list[int]) -> None:
     """Wait until exactly the jobs ``ids`` are ticked on the page shown."""
     try:
-        page.wait_for_function(f"([sel, ids]) => JSON.stringify(({TICKED_JS})(sel)) === JSON.stringify(ids)",
-                               arg=[ROWS, ids], timeout=30_000)
+        page.wait_for_function(
+            f"([sel, ids]) => JSON.stringify(({TICKED_JS})(sel)) === JSON.stringify(ids)",
+            arg=[ROWS, ids],
+            timeout=30_000,
+        )
     except Exception:
         assert ticked_ids(page) == ids
         raise
@@ -207,8 +214,9 @@ def test_paging_then_filters(page, lab_server, open_lab_notebook, tmp_path, arti
     expect(newer).to_be_disabled()
     # never asked: every product of every row says so, none is shown finished
     wait_every_row(page, newest[:25], status="not-checked", contains=("not asked",))
-    summaries = page.evaluate("sel => [...document.querySelectorAll(sel)].map(e => e.textContent)",
-                              f"{ROWS} .xrtw-job-summary")
+    summaries = page.evaluate(
+        "sel => [...document.querySelectorAll(sel)].map(e => e.textContent)", f"{ROWS} .xrtw-job-summary"
+    )
     assert [text.count("not asked") for text in summaries] == [3] * 25, summaries[:2]
 
     older.click()
@@ -267,7 +275,9 @@ def test_paging_then_filters(page, lab_server, open_lab_notebook, tmp_path, arti
     text.press("Enter")
     wait_rows(page, [second_page_job])
     assert kernel(page, "print(json.dumps([board.text_filter, board.page_jobs()]))") == [
-        str(second_page_job), [second_page_job]]
+        str(second_page_job),
+        [second_page_job],
+    ]
     shot(page, job_row(page, second_page_job), artifacts_dir / "board-paging-filters.png")
     text.fill("")
     text.press("Enter")
@@ -287,8 +297,7 @@ def test_paging_then_filters(page, lab_server, open_lab_notebook, tmp_path, arti
     no_rate_exceeded(lab)
 
 
-def test_ticks_across_pages_then_bulk_cancel_on_two_pages(page, lab_server, open_lab_notebook, tmp_path,
-                                                          artifacts_dir):
+def test_ticks_across_pages_then_bulk_cancel_on_two_pages(page, lab_server, open_lab_notebook, tmp_path, artifacts_dir):
     """Ticks survive page changes; "Select unfinished" ticks on every page; a bulk cancel of jobs on two pages
     names them, turns each row to the cancelled colour, and the emulator says -4."""
     lab, newest = open_board(page, lab_server, open_lab_notebook, tmp_path, SIXTY, rows=25)
@@ -333,8 +342,7 @@ def test_ticks_across_pages_then_bulk_cancel_on_two_pages(page, lab_server, open
         name = kernel(page, f"print(board.entries[{job}].info['Name'])")
         expect(bar).to_contain_text(f"{name} ({job}): LightCurve")
     page.locator(f"{BOARD} button.xrtw-board-confirm").click()
-    expect(page.locator(f"{BOARD} .xrtw-board-summary")).to_contain_text("2 of 2 jobs fully cancelled",
-                                                                         timeout=30_000)
+    expect(page.locator(f"{BOARD} .xrtw-board-summary")).to_contain_text("2 of 2 jobs fully cancelled", timeout=30_000)
     cancelled = rgb(codes.CANCEL_RESULT[1].colour)
     assert cancelled == rgb(codes.CANCEL_CODE[0].colour)  # the colour of a cancelled product
     wait_every_row(page, [left], status="running", contains=("Running",))  # not ticked: not cancelled
@@ -346,14 +354,18 @@ def test_ticks_across_pages_then_bulk_cancel_on_two_pages(page, lab_server, open
         if job == on_second:
             shot(page, job_row(page, job), artifacts_dir / "board-selection-bulk-cancel.png")
     assert background(job_row(page, newest[0])) != cancelled
-    assert kernel(page, f"print(json.dumps([emu.status(j, 'LightCurve') for j in ({on_first}, {on_second}, {left})]"
-                        f" + [emu.request_count('cancel')]))") == [-4, -4, 3, 2]
+    assert kernel(
+        page,
+        f"print(json.dumps([emu.status(j, 'LightCurve') for j in ({on_first}, {on_second}, {left})]"
+        f" + [emu.request_count('cancel')]))",
+    ) == [-4, -4, 3, 2]
     no_rate_exceeded(lab)
 
 
 @pytest.mark.timeout(240)
-def test_five_thousand_jobs_every_row_of_the_page_shows_its_status(page, lab_server, open_lab_notebook, tmp_path,
-                                                                   artifacts_dir):
+def test_five_thousand_jobs_every_row_of_the_page_shows_its_status(
+    page, lab_server, open_lab_notebook, tmp_path, artifacts_dir
+):
     lab, newest = open_board(page, lab_server, open_lab_notebook, tmp_path, FIVE_THOUSAND, rows=25)
     assert len(newest) == 5000
     expect(page.locator(f"{BOARD} .xrtw-page-label")).to_contain_text("Jobs 1-25 of 5000 · page 1 of 200")
@@ -364,8 +376,9 @@ def test_five_thousand_jobs_every_row_of_the_page_shows_its_status(page, lab_ser
     kernel(page, "emu.advance(10_000)")
     refresh_and_wait(page)
     wait_every_row(page, newest[:25], status="complete", contains=("Complete",), lacks=("Running", "not asked"))
-    shown = page.evaluate("""sel => [...document.querySelectorAll(sel)].map(r => r.textContent)""",
-                          f"{ROWS} .xrtw-job-summary")
+    shown = page.evaluate(
+        """sel => [...document.querySelectorAll(sel)].map(r => r.textContent)""", f"{ROWS} .xrtw-job-summary"
+    )
     assert len(shown) == 25 and all(text.count("Complete") == 3 for text in shown), shown[:3]
     shot(page, page.locator(f"{BOARD} .xrtw-page-label"), artifacts_dir / "board-5000-jobs.png")
     no_rate_exceeded(lab)
