@@ -37,6 +37,7 @@ demo-voila: $(STAMP)
 	$(PY) -m xrt_widgets.demo --voila
 
 test: $(STAMP) chromium axe
+	VENV='$(VENV)' ./scripts/lint
 	$(PY) -m pytest
 
 unit: $(STAMP)
