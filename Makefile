@@ -2,7 +2,7 @@
 #   make demo        the panel in JupyterLab against a local UKSSDC emulator; the notebooks are
 #                    copied into ./xrt_widgets_demo (kept between runs), as python -m xrt_widgets.demo does
 #   make demo-voila  the same notebook served as an app by Voila
-#   make test        every test: unit, emulator, widget, notebook, browser, the wheel and the version matrix
+#   make test        the lint, then every test: unit, emulator, widget, notebook, browser, wheel, version matrix
 #   make unit        the unit tests only (no network, a few seconds)
 #   make lint        ruff check, ruff format --check and mypy --strict (scripts/lint; settings in ruff.toml, mypy.ini)
 #   make bench       the benchmarks, side by side with swifttools
