@@ -49,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -206,17 +207,10 @@ RUN_CELL_JS = """index => {
     return t0;
 }"""
 
-#: Run code in the notebook's kernel (no cell, no output area); resolves to its status and text output.
-EXECUTE_JS = """async code => {
+#: Send code to the notebook's kernel (no cell, no output area) without waiting for it.
+EXECUTE_JS = """code => {
     const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-    const future = kernel.requestExecute({code, store_history: false});
-    let out = '';
-    future.onIOPub = msg => {
-        if (msg.header.msg_type === 'stream') out += msg.content.text;
-        if (msg.header.msg_type === 'error') out += msg.content.ename + ': ' + msg.content.evalue;
-    };
-    const reply = await future.done;
-    return {status: reply.content.status, out};
+    kernel.requestExecute({code, store_history: false, silent: true});
 }"""
 
 #: Installs window.__benchWatch(name, check): records performance.now() at the first frame where check() holds.
@@ -444,6 +438,7 @@ class Browser:
         self.context.route("**/*", lambda route: route.continue_() if _loopback(route.request.url) else route.abort())
         self.page = self.context.new_page()
         self.traffic = Traffic()
+        self.executed = 0
         self.page.on("websocket", self._on_socket)
         self.cdp = self.context.new_cdp_session(self.page)
         self.page.goto(f"{lab.url}lab?token={lab.token}")
@@ -509,11 +504,23 @@ class Browser:
         self.cdp.send("HeapProfiler.collectGarbage")
         return self.cdp.send("Runtime.getHeapUsage")["usedSize"]
 
-    def execute(self, code: str) -> str:
-        reply = self.page.evaluate(EXECUTE_JS, code + "\nNone")  # nothing displayed: no execute_result frame
-        if reply["status"] != "ok":
-            raise RuntimeError(f"kernel: {reply['out']}")
-        return reply["out"]
+    def execute(self, code: str, results: Path, timeout: float = 600.0) -> None:
+        """Run ``code`` in the kernel (after what it is running) and wait until it has run.
+
+        The kernel writes a record to ``results`` when done: its IOPub messages (the reply's "idle" status
+        among them) may be dropped under a burst, so the page may never hear that the code has run.
+        """
+        self.executed += 1
+        step = f"exec-{self.executed}"
+        body = textwrap.indent(code, "    ")
+        wrapped = (
+            f"try:\n{body}\n    record({step!r}, error='')\n"
+            f"except Exception as exc:\n    record({step!r}, error=repr(exc))\n"
+        )
+        self.page.evaluate(EXECUTE_JS, wrapped)
+        error = read_results(results, step, timeout)["error"]
+        if error:
+            raise RuntimeError(f"kernel: {error}")
 
     def quiet(self, seconds: float = 0.5, limit: float = 30.0) -> None:
         """Wait until no frame has come or gone for ``seconds`` (at most ``limit``)."""
@@ -581,25 +588,25 @@ def run_case(session: Browser, view: str, n: int, settings: Settings, index: int
             )
         else:
             case.render_ms = t1 - t0
-        page.wait_for_function(
-            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-            timeout=600_000,
-            polling=100,
-        )
-        if view == "board":
-            session.execute("view.last_action.result(timeout=120)")
+        # The render's traffic: with every row shown, until 500 ms without a frame; otherwise until the kernel
+        # has run the cell (the frames of the request that finds that out are then counted too, about 2 KB).
+        sync = "view.last_action.result(timeout=120)" if view == "board" else "pass"
+        if t1 is None:
+            session.execute(sync, results)
         session.quiet()
         case.models_page = session.traffic.count("comm_open")
         case.updates = session.traffic.count("comm_msg")
         case.comm_bytes = session.traffic.bytes_in + session.traffic.bytes_out
         case.heap = (session.heap() - heap_before) / MB
+        if t1 is not None:
+            session.execute(sync, results)
         if os.environ.get("BOARD_BENCH_DEBUG"):
             print(
                 f"#   frames in: {session.traffic.counts} bytes {session.traffic.sizes} "
                 f"out {session.traffic.bytes_out}",
                 file=sys.stderr,
             )
-        session.execute(f"record('render', models=models() - {setup_rec['models']})")
+        session.execute(f"record('render', models=models() - {setup_rec['models']})", results)
         case.models_kernel = read_results(results, "render", 30)["models"]
         if t1 is None:
             case.notes.append(
@@ -610,7 +617,7 @@ def run_case(session: Browser, view: str, n: int, settings: Settings, index: int
         lap("render")
 
         if t1 is not None:
-            session.execute("emu.reset_counts()")
+            session.execute("emu.reset_counts()", results)
             selector = "button.xrtw-board-refresh" if view == "board" else ".bench-refresh"
             session.click(selector, "click")
             t2 = session.watch("refresh", CHECKS[view]["refresh"], shown_rows, settings.render_timeout)
@@ -622,15 +629,17 @@ def run_case(session: Browser, view: str, n: int, settings: Settings, index: int
                 session.execute(
                     "view.last_action.result(timeout=300)\n"
                     "record('refresh1', status=emu.request_count('status'), count=emu.request_count('count'),"
-                    " asked=list(view.last_asked))"
+                    " asked=list(view.last_asked))",
+                    results,
                 )
                 first = read_results(results, "refresh1", 30)
                 case.status_first, case.asked_first = first["status"], first["asked"]
-                session.execute("emu.reset_counts()")
+                session.execute("emu.reset_counts()", results)
                 session.click("button.xrtw-board-refresh", "click2")
                 page.wait_for_timeout(200)
                 session.execute(
-                    "view.last_action.result(timeout=300)\nrecord('refresh2', status=emu.request_count('status'))"
+                    "view.last_action.result(timeout=300)\nrecord('refresh2', status=emu.request_count('status'))",
+                    results,
                 )
                 case.status_second = read_results(results, "refresh2", 30)["status"]
                 expected = setup_rec["newest"][PAGE_SIZE : 2 * PAGE_SIZE]
