@@ -359,6 +359,19 @@ def test_ticks_across_pages_then_bulk_cancel_on_two_pages(page, lab_server, open
         f"print(json.dumps([emu.status(j, 'LightCurve') for j in ({on_first}, {on_second}, {left})]"
         f" + [emu.request_count('cancel')]))",
     ) == [-4, -4, 3, 2]
+
+    # a tick made on the old page, that reaches the kernel after the page changed, never lands on the job the
+    # reused row shows next (the row's tick box is a new one: the old one is closed and its message dropped)
+    assert kernel(page, "board.select_none(); print(json.dumps([board.page, board.selected_jobs]))") == [0, []]
+    page.evaluate(
+        """job => { document.querySelector('.xrtw-board button.xrtw-board-next').click();
+        document.querySelector(`.xrtw-board .xrtw-job-${job} input[type='checkbox']`).click(); }""",
+        newest[0],
+    )
+    wait_rows(page, newest[25:50])
+    selected = kernel(page, "print(json.dumps(board.selected_jobs))")
+    assert newest[25] not in selected and selected in ([], [newest[0]]), selected
+    wait_ticked(page, [])  # nothing on page 2 shows a tick
     no_rate_exceeded(lab)
 
 

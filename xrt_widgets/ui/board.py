@@ -596,6 +596,8 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
 
     # -- details -------------------------------------------------------------------------------
     def _on_details(self, entry: JobEntry, opened: bool) -> None:
+        if entry.row is None:
+            return  # a click made before the page changed, on a job no longer shown
         try:
             if opened:
                 self._open_details(entry)

@@ -14,6 +14,7 @@ the job: every view of a job shows the same state.
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Callable
@@ -156,8 +157,31 @@ class JobRow:
         self._unobserve: Callable[[], None] = lambda: None
         self.entry = entry
         slug = row_slug(entry)
-        self.checkbox = widgets.Checkbox(
-            value=ticked(entry.job_id),
+        self._parts = parts
+        self.checkbox, self.toggle = self._controls(entry)
+        self.summary = widgets.HTML(
+            summary_html(entry), layout=parts.summary_layout, style=parts.html_style, _dom_classes=("xrtw-job-summary",)
+        )
+        self.header = widgets.HBox(
+            [self.checkbox, self.summary, self.toggle], layout=parts.row_layout, _dom_classes=self._classes(entry, slug)
+        )
+        self._slug = slug
+        entry.row = self
+        self._follow(entry)
+
+    def _controls(self, entry: JobEntry) -> tuple[widgets.Checkbox, widgets.ToggleButton]:
+        """The tick box and Details button of one job, made for it alone.
+
+        A row shows another job after a page change, but a click made on the
+        old page may reach the kernel after that: controls of their own per
+        job, closed when the row moves on, make such a click land on the job
+        the user saw (or on a closed widget, where it is dropped), never on
+        the job the row shows next.
+        """
+        parts = self._parts
+        opened = entry.panel is not None
+        checkbox = widgets.Checkbox(
+            value=self._ticked(entry.job_id),
             description=str(entry.job_id),
             indent=False,
             disabled=self._untickable(entry),
@@ -165,26 +189,18 @@ class JobRow:
             style=parts.checkbox_style,
             _dom_classes=("xrtw-job-tick",),
         )
-        self.summary = widgets.HTML(
-            summary_html(entry), layout=parts.summary_layout, style=parts.html_style, _dom_classes=("xrtw-job-summary",)
-        )
-        self.toggle = widgets.ToggleButton(
-            value=entry.panel is not None,
+        toggle = widgets.ToggleButton(
+            value=opened,
             description="Details",
-            icon="chevron-up" if entry.panel is not None else "chevron-down",
+            icon="chevron-up" if opened else "chevron-down",
             tooltip="Show or hide this job's products",
             layout=parts.toggle_layout,
             style=parts.toggle_style,
             _dom_classes=("xrtw-job-details",),
         )
-        self.header = widgets.HBox(
-            [self.checkbox, self.summary, self.toggle], layout=parts.row_layout, _dom_classes=self._classes(entry, slug)
-        )
-        self._slug = slug
-        self.checkbox.observe(self._checkbox_changed, names=["value"])
-        self.toggle.observe(self._toggle_changed, names=["value"])
-        entry.row = self
-        self._follow(entry)
+        checkbox.observe(functools.partial(self._user_changed, self._on_tick, entry), names=["value"])
+        toggle.observe(functools.partial(self._user_changed, self._on_details, entry), names=["value"])
+        return checkbox, toggle
 
     @staticmethod
     def _classes(entry: JobEntry, slug: str) -> tuple[str, ...]:
@@ -205,7 +221,10 @@ class JobRow:
         self._unobserve = entry.state.observe(lambda state, changed: (m := me()) and m(state))
 
     def bind(self, entry: JobEntry) -> None:
-        """Show ``entry`` (the same one again re-renders it): changed traits only, one message per widget."""
+        """Show ``entry`` (the same one again re-renders it): changed traits only, one message per widget.
+
+        Another job gets a tick box and Details button of its own (see :meth:`_controls`).
+        """
         with self._lock:
             if entry is not self.entry:
                 self._unobserve()
@@ -213,6 +232,13 @@ class JobRow:
                     self.entry.row = None
                 self.entry = entry
                 entry.row = self
+                old = (self.checkbox, self.toggle)
+                self.checkbox, self.toggle = self._controls(entry)
+                with self.header.hold_sync():
+                    self.header.children = (self.checkbox, self.summary, self.toggle)
+                    self.header._dom_classes = self._classes(entry, row_slug(entry))
+                for w in old:
+                    w.close()
                 self._follow(entry)
             self.render()
 
@@ -253,13 +279,10 @@ class JobRow:
                 self.render()
 
     # -- the user ------------------------------------------------------------------------------
-    def _checkbox_changed(self, change: dict[str, Any]) -> None:
+    def _user_changed(self, handler: Callable[[JobEntry, bool], None], entry: JobEntry, change: dict[str, Any]) -> None:
+        """A click on a control of ``entry`` (the job it was made for, whatever the row shows now)."""
         if not self._binding:
-            self._on_tick(self.entry, bool(change["new"]))
-
-    def _toggle_changed(self, change: dict[str, Any]) -> None:
-        if not self._binding:
-            self._on_details(self.entry, bool(change["new"]))
+            handler(entry, bool(change["new"]))
 
     def close(self) -> None:
         """Close the row's own widgets (the shared layouts and styles are the board's to close)."""
