@@ -207,3 +207,15 @@ def test_a_tick_made_on_the_old_page_lands_on_the_job_clicked_never_on_the_row_s
     assert board.entries[ids[0]].panel is None and board.entries[ids[25]].panel is None
     assert stale_box.comm is None and stale_details.comm is None  # closed when the row moved on
     board.close()
+
+
+def test_select_unfinished_ticks_only_jobs_the_server_said_are_unfinished(emu):
+    ids = add_jobs(emu, 300, active=(0, 200))
+    board = make_board(emu)
+    board.select_unfinished_button.click()
+    assert board.selected_jobs == []  # nothing asked yet: 300 jobs not asked are not ticked
+    board.refresh().result(timeout=60)  # the page, then the search (two pages' worth): finds ids[0] only
+    assert "1 more active not found yet" in board.elsewhere_text.value
+    board.select_unfinished_button.click()
+    assert board.selected_jobs == [ids[0]]
+    board.close()

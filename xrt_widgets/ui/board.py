@@ -556,8 +556,14 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self._hide_confirm()
 
     def select_unfinished(self) -> None:
-        """Tick every job that may still be running, on every page."""
-        self.tick(self.watched())
+        """Tick every job the server said is unfinished, on every page.
+
+        Jobs never asked about are not ticked, even while the active count
+        says some are still unfound (a listing of thousands would tick them
+        all): the line about active jobs says how many, and each refresh
+        looks further.
+        """
+        self.tick([j for j, e in self.entries.items() if e.knowledge == UNFINISHED])
 
     def select_none(self) -> None:
         """Untick every job, and every product ticked in an open Details panel."""

@@ -45,7 +45,7 @@ def build_controls(board: Any, user: str, p: Parts) -> None:
         "Select unfinished",
         "xrtw-board-select-unfinished",
         icon="check-square-o",
-        tooltip="Tick every job that may still be running, on every page",
+        tooltip="Tick every job the server said is unfinished, on every page",
     )
     board.select_none_button = p.button("Select none", "xrtw-board-select-none", icon="square-o")
     board.unfinished_box = p.checkbox("Unfinished only", "xrtw-filter-unfinished")
