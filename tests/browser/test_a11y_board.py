@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
+from test_a11y_panel import record, report_lines
 
 import xrt_widgets
 
@@ -64,28 +65,7 @@ def check_theme(page, run_axe, measure_text, tab_through, artifacts_dir: Path, t
     for needed in ("xrtw-board-refresh", "xrtw-board-cancel", "xrtw-board-confirm", "xrtw-job-details"):
         assert needed in reached, reached
     assert weak == [], f"{where} {theme}: focus rings below {RING_MIN}:1 or thinner than 2 px: {weak}"
-    worst_text = min(texts, key=lambda t: t["ratio"])
-    worst_ring = min(rings, key=lambda r: r["ratio"])
-    return [
-        (
-            f"{where} {theme}: axe: {len(result['violations'])} violations, {len(result['incomplete'])} incomplete "
-            f"({', '.join(v['id'] for v in result['incomplete'])}), {sum(result['passes'].values())} passing nodes, "
-            f"{result['passes'].get('color-contrast', 0)} of them color-contrast"
-        ),
-        (
-            f"{where} {theme}: {len(texts)} texts, lowest contrast {worst_text['ratio']:.2f}:1 "
-            f"({worst_text['text']!r} {worst_text['fg']} on {worst_text['bg']})"
-        ),
-        (
-            f"{where} {theme}: {len(rings)} focus rings, lowest {worst_ring['ratio']:.2f}:1 "
-            f"({worst_ring['element']} {worst_ring['colour']} on {worst_ring['outside']})"
-        ),
-    ]
-
-
-def record(artifacts_dir: Path, lines: list[str]) -> None:
-    with open(artifacts_dir / "a11y.txt", "a") as out:
-        out.write("".join(line + "\n" for line in lines))
+    return report_lines(where, theme, result, texts, rings)
 
 
 def test_board_in_jupyterlab_light_and_dark(

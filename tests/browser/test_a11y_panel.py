@@ -86,6 +86,11 @@ def check_theme(page, run_axe, measure_text, tab_through, artifacts_dir: Path, t
     assert weak == [], f"{where} {theme}: focus rings below {RING_MIN}:1 or thinner than 2 px: {weak}"
     with open(artifacts_dir / f"a11y-tab-order-{where.replace(' ', '-')}-{theme}.txt", "w") as out:
         out.write("".join(f"{r['element']} {r.get('colour', '')} {r['ratio']:.2f}\n" for r in rings))
+    return report_lines(where, theme, result, texts, rings)
+
+
+def report_lines(where: str, theme: str, result: dict, texts: list[dict], rings: list[dict]) -> list[str]:
+    """What one view's accessibility run found, in three lines for test-artifacts/a11y.txt."""
     worst_text = min(texts, key=lambda t: t["ratio"])
     worst_ring = min(rings, key=lambda r: r["ratio"])
     return [
