@@ -371,7 +371,8 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             unasked = sum(1 for e in self.entries.values() if e.knowledge == UNKNOWN)
             if unasked:
                 parts.append(
-                    f"{missing} more active not found yet among {unasked} jobs not asked (each refresh looks further)"
+                    f"{missing} more active not found yet among {_plural(unasked, 'job')} not asked "
+                    "(each refresh looks further)"
                 )
             else:
                 parts.append(f"{missing} active not in this list (submitted since it was loaded? Reload list)")
