@@ -12,11 +12,13 @@ from xrt_widgets.ui.joblist import (
     Filters,
     JobEntry,
     bulk_summary,
+    elsewhere_text,
     matches,
     may_be_active,
     names_of,
     page_count,
     page_of,
+    pager_text,
 )
 from xrt_widgets.ui.polling import FINAL, GONE, UNFINISHED, UNKNOWN, refresh_rounds
 
@@ -96,3 +98,21 @@ def test_refresh_rounds_asks_until_the_rule_says_done_and_gathers_failures():
 
     asked, failures = refresh_rounds([5, 4, 3, 2, 1], [5, 4], lambda: known, 2, ask, batch=2, budget=10)
     assert calls == [[5, 4], [3, 2]] and asked == [5, 4, 3, 2] and failures == ["job 4: down"]
+
+
+def test_the_pager_line():
+    assert pager_text(0, 0, 0, 25, 1, 0) == "No jobs listed"
+    assert pager_text(0, 40, 0, 25, 1, 0) == "No job matches the filters (of 40 jobs)"
+    assert pager_text(60, 60, 2, 25, 3, 0) == "Jobs 51-60 of 60 · page 3 of 3"
+    assert pager_text(30, 60, 0, 25, 2, 1) == "Jobs 1-25 of 30 shown (of 60 listed) · page 1 of 2 · 1 job ticked"
+
+
+def test_the_line_about_active_jobs_elsewhere():
+    jobs = [entry(1, LightCurve=3), entry(2, LightCurve=2), entry(3), entry(4, LightCurve=4, Spectrum=4)]
+    assert elsewhere_text(jobs, {1, 2}, 2) == ("", 0)  # both active jobs are on the page
+    assert elsewhere_text(jobs, {1}, 2) == ("1 active job on other pages or filtered out", 1)
+    text, away = elsewhere_text(jobs, {1, 2}, 4)
+    assert text == "2 more active not found yet among 1 job not asked (each refresh looks further)" and away == 0
+    text, _ = elsewhere_text([jobs[0], jobs[3]], {1}, 3)
+    assert text == "2 active not in this list (submitted since it was loaded? Reload list)"
+    assert elsewhere_text(jobs, set(), None) == ("2 active jobs on other pages or filtered out", 2)

@@ -38,11 +38,23 @@ from ..request import count_active_jobs_with, list_jobs_with
 from .actions import ActionRunner
 from .boardparts import PAGE_SIZES, build_controls
 from .html import error_html, escape, live_html
-from .joblist import Filters, JobEntry, bulk_summary, matches, may_be_active, names_of, page_count, page_of
+from .joblist import (
+    Filters,
+    JobEntry,
+    bulk_summary,
+    elsewhere_text,
+    matches,
+    may_be_active,
+    names_of,
+    page_count,
+    page_of,
+    pager_text,
+    plural,
+)
 from .jobrow import JobRow, RowParts
 from .panel import CancelPanel
 from .parts import Parts, close_all, set_classes, shown
-from .polling import DEFAULT_INTERVAL, MAX_BACKOFF, MIN_INTERVAL, UNFINISHED, UNKNOWN, Poller, refresh_rounds
+from .polling import DEFAULT_INTERVAL, MAX_BACKOFF, MIN_INTERVAL, UNFINISHED, Poller, refresh_rounds
 
 __all__ = ["JobBoard", "MIN_INTERVAL", "DEFAULT_INTERVAL", "MAX_BACKOFF", "PAGE_SIZES"]
 
@@ -56,10 +68,6 @@ class _Results(dict[int, tuple[int, dict[str, Any]]]):
     def __init__(self, results: dict[int, tuple[int, dict[str, Any]]], *, active: int | None) -> None:
         super().__init__(results)
         self.active = active
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type information
@@ -345,40 +353,18 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             self.jobs_box.children = tuple(children)
 
     def _render_pager(self, n_shown: int, n_pages: int) -> None:
-        total = len(self.entries)
-        if not n_shown:
-            label = "No jobs listed" if not total else f"No job matches the filters (of {_plural(total, 'job')})"
-        else:
-            first = self.page * self.page_size + 1
-            last = min(n_shown, first + self.page_size - 1)
-            label = f"Jobs {first}-{last} of {n_shown}" + (f" shown (of {total} listed)" if n_shown != total else "")
-            label += f" · page {self.page + 1} of {n_pages}"
-        label += f" · {_plural(len(self._ticked), 'job')} ticked" if self._ticked else ""
-        self.page_label.value = escape(label)
+        self.page_label.value = escape(
+            pager_text(n_shown, len(self.entries), self.page, self.page_size, n_pages, len(self._ticked))
+        )
         self.prev_button.disabled = self.page <= 0
         self.next_button.disabled = self.page >= n_pages - 1
 
     def _render_elsewhere(self) -> None:
         """The line about active jobs that are not on this page, or not found in the listing."""
-        on_page = {row.entry.job_id for row in self._rows[: self._n_rows]}
-        known = [j for j, e in self.entries.items() if e.knowledge == UNFINISHED]
-        away = [j for j in known if j not in on_page]
-        parts = []
-        if away:
-            parts.append(f"{_plural(len(away), 'active job')} on other pages or filtered out")
-        missing = (self.active_jobs or 0) - len(known)
-        if self.active_jobs is not None and missing > 0:
-            unasked = sum(1 for e in self.entries.values() if e.knowledge == UNKNOWN)
-            if unasked:
-                parts.append(
-                    f"{missing} more active not found yet among {_plural(unasked, 'job')} not asked "
-                    "(each refresh looks further)"
-                )
-            else:
-                parts.append(f"{missing} active not in this list (submitted since it was loaded? Reload list)")
-        self.elsewhere_text.value = escape("; ".join(parts))
-        shown(self.show_elsewhere_button, bool(away))
-        shown(self.elsewhere, bool(parts))
+        text, away = elsewhere_text(self.entries.values(), set(self.page_jobs()), self.active_jobs)
+        self.elsewhere_text.value = escape(text)
+        shown(self.show_elsewhere_button, away > 0)
+        shown(self.elsewhere, bool(text))
 
     def show_active(self) -> None:
         """Show the jobs that may still be running, from the first page, whatever the text filter."""
@@ -433,7 +419,7 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         self.listing_line.value = f"⚠ {escape(self.listing_note)}" if self.listing_note else ""
         shown(self.listing_line, bool(self.listing_note))
         self._show_quota(active)
-        self.title.value = f"<b>UKSSDC jobs of {escape(self.user)}</b> · {_plural(len(entries), 'job')}"
+        self.title.value = f"<b>UKSSDC jobs of {escape(self.user)}</b> · {plural(len(entries), 'job')}"
         self._layout_page()
         self._after_poll()
 
@@ -660,8 +646,8 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
             n_products = sum(len(v) for v in chosen.values())
             named = names_of(self.entries.values(), chosen)
             self.confirm_text.value = (
-                f'<div role="alert"><b>Cancel {_plural(n_products, "product")} in '
-                f"{_plural(len(chosen), 'job')}?</b> {escape(named)}. "
+                f'<div role="alert"><b>Cancel {plural(n_products, "product")} in '
+                f"{plural(len(chosen), 'job')}?</b> {escape(named)}. "
                 "This cannot be undone.</div>"
             )
             shown(self.confirm_box, True)
@@ -685,7 +671,7 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
         if chosen:
             n_products = sum(len(v) for v in chosen.values())
             with self.summary.hold_sync():
-                self.summary.value = f"Cancelling {_plural(n_products, 'product')} in {_plural(len(chosen), 'job')}…"
+                self.summary.value = f"Cancelling {plural(n_products, 'product')} in {plural(len(chosen), 'job')}…"
                 set_classes(
                     self.summary,
                     remove=[c for c in self.summary._dom_classes if c.startswith("xrtw-result-") or c == "xrtw-hidden"],
@@ -741,7 +727,7 @@ class JobBoard(widgets.VBox):  # type: ignore[misc]  # ipywidgets has no type in
 
         return self._start(
             "cancel",
-            f"Cancelling in {_plural(len(chosen), 'job')}…",
+            f"Cancelling in {plural(len(chosen), 'job')}…",
             work,
             self._apply_bulk,
             names=tuple(f"{j}:{n}" for j, names in sorted(chosen.items()) for n in names),

@@ -27,7 +27,19 @@ if TYPE_CHECKING:
     from .jobrow import JobRow
     from .panel import CancelPanel
 
-__all__ = ["JobEntry", "Filters", "matches", "page_of", "page_count", "may_be_active", "names_of", "bulk_summary"]
+__all__ = [
+    "JobEntry",
+    "Filters",
+    "matches",
+    "page_of",
+    "page_count",
+    "may_be_active",
+    "names_of",
+    "bulk_summary",
+    "pager_text",
+    "elsewhere_text",
+    "plural",
+]
 
 
 class JobEntry:
@@ -237,3 +249,46 @@ def bulk_summary(results: dict[int, tuple[int, dict[str, Any]]]) -> tuple[str, s
     if all(o == 0 for o in oks):
         return text, "not-cancelled"
     return text, "partial"
+
+
+def plural(n: int, word: str) -> str:
+    """``n`` and ``word``, with an "s" unless ``n`` is 1: "1 job", "3 jobs"."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def pager_text(n_shown: int, total: int, page: int, page_size: int, n_pages: int, n_ticked: int) -> str:
+    """The pager's line: which jobs of how many are shown, the page, and how many jobs are ticked."""
+    if not n_shown:
+        text = "No jobs listed" if not total else f"No job matches the filters (of {plural(total, 'job')})"
+    else:
+        first = page * page_size + 1
+        last = min(n_shown, first + page_size - 1)
+        text = f"Jobs {first}-{last} of {n_shown}" + (f" shown (of {total} listed)" if n_shown != total else "")
+        text += f" · page {page + 1} of {n_pages}"
+    return text + (f" · {plural(n_ticked, 'job')} ticked" if n_ticked else "")
+
+
+def elsewhere_text(entries: Iterable[JobEntry], on_page: set[int], active: int | None) -> tuple[str, int]:
+    """The line about active jobs not on the page, or not found at all ('' if none), and how many are elsewhere.
+
+    ``active`` is the user's active-job count (None when unknown): when more
+    jobs are active than are known to be unfinished, the rest are either
+    among the jobs not asked yet (a refresh looks further) or not listed.
+    """
+    entries = list(entries)
+    known = [e.job_id for e in entries if e.knowledge == UNFINISHED]
+    away = [j for j in known if j not in on_page]
+    parts = []
+    if away:
+        parts.append(f"{plural(len(away), 'active job')} on other pages or filtered out")
+    missing = (active or 0) - len(known)
+    if active is not None and missing > 0:
+        unasked = sum(1 for e in entries if e.knowledge == UNKNOWN)
+        if unasked:
+            parts.append(
+                f"{missing} more active not found yet among {plural(unasked, 'job')} not asked "
+                "(each refresh looks further)"
+            )
+        else:
+            parts.append(f"{missing} active not in this list (submitted since it was loaded? Reload list)")
+    return "; ".join(parts), len(away)
