@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import secrets
 import shutil
 import statistics
@@ -59,6 +58,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from common import dist_version, machine_line  # noqa: E402
 
 from xrt_widgets.demo import child_env, free_port, lab_command, stop_process, wait_for_http  # noqa: E402
 
@@ -725,33 +726,12 @@ def aggregate(cases: list[Case]) -> dict[str, Any]:
 
 
 def machine(chromium_version: str) -> str:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count() or 0
-    model = ""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            model = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
-    except OSError:
-        pass
-    from importlib.metadata import version
-
     import ipywidgets
 
-    from xrt_widgets import __version__
-
-    versions = []
-    for dist in ("jupyterlab", "ipykernel", "playwright"):
-        try:
-            versions.append(f"{dist} {version(dist)}")
-        except Exception:
-            versions.append(f"{dist} ?")
-    return (
-        f"machine: nproc={cpus}{' (' + model + ')' if model else ''}, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}; xrt_widgets {__version__}, ipywidgets {ipywidgets.__version__}, "
-        + ", ".join(versions)
-        + f", {chromium_version}"
+    return machine_line(
+        f"ipywidgets {ipywidgets.__version__}",
+        *(f"{dist} {dist_version(dist)}" for dist in ("jupyterlab", "ipykernel", "playwright")),
+        chromium_version,
     )
 
 

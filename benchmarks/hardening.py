@@ -48,7 +48,6 @@ import contextlib
 import gc
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -58,6 +57,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+
+from common import machine_line
 
 USER = "hardening-bench@example.org"
 BOARD_USER = "board-hardening@example.org"
@@ -987,30 +988,10 @@ def bench_listing(table: Table, sizes: Sizes, emu) -> None:
 
 
 def machine() -> str:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count() or 0
-    model = ""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            model = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
-    except OSError:
-        pass
     import requests
     import urllib3
 
-    from xrt_widgets import __version__
-
-    try:
-        load = "; load average {:.2f} {:.2f} {:.2f} at the end".format(*os.getloadavg())
-    except OSError:
-        load = ""
-    return (
-        f"machine: nproc={cpus}{' (' + model + ')' if model else ''}, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}; xrt_widgets {__version__}, "
-        f"requests {requests.__version__}, urllib3 {urllib3.__version__}{load}"
-    )
+    return machine_line(f"requests {requests.__version__}", f"urllib3 {urllib3.__version__}", load=True)
 
 
 def main(argv: list[str] | None = None) -> int:

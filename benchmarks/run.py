@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+
+from common import dist_version, machine_line
 
 USER = "bench@example.org"
 BOARD_USER = "board-bench@example.org"
@@ -614,36 +615,14 @@ def bench_jobs(table: Table, sizes: Sizes, emu) -> None:
 
 
 def machine() -> str:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count() or 0
-    model = ""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            model = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
-    except OSError:
-        pass
     import ipywidgets
     import requests
 
-    from xrt_widgets import __version__
-
-    try:
-        from importlib.metadata import version
-
-        swift_version = version("swifttools")
-    except Exception:
-        swift_version = "?"
-    try:
-        load = "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
-    except OSError:
-        load = ""
-    return (
-        f"machine: nproc={cpus}{' (' + model + ')' if model else ''}, {platform.system()} "
-        f"{platform.release()}, Python {platform.python_version()}; xrt_widgets {__version__}, "
-        f"swifttools {swift_version}, requests {requests.__version__}, ipywidgets {ipywidgets.__version__}"
-        + (f"; {load} at the end" if load else "")
+    return machine_line(
+        f"swifttools {dist_version('swifttools')}",
+        f"requests {requests.__version__}",
+        f"ipywidgets {ipywidgets.__version__}",
+        load=True,
     )
 
 
